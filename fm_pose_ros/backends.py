@@ -1,0 +1,88 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Inference backends: torch (eager, cpu/cuda) and ONNX Runtime, same call signature.
+
+A backend maps a batch of crops ``(B, 1, S, S)`` float32 to outputs ``(B, num_outputs)``
+float32, both numpy. The ONNX graph is exported from the same torch model (``h(g(f(x)))``).
+"""
+
+import hashlib
+import os
+
+import numpy as np
+import torch
+
+from fm_pose_ros.checkpoint import atomic_write
+
+BACKENDS = ('torch', 'onnxruntime')
+DEVICES = ('auto', 'cpu', 'cuda')
+
+
+def resolve_device(device):
+    """Map ``auto|cpu|cuda`` to a torch device string; ``cuda`` without a GPU is an error."""
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
+    if device == 'auto':
+        return 'cuda' if torch.cuda.is_available() else 'cpu'
+    if device == 'cuda' and not torch.cuda.is_available():
+        raise ValueError('device=cuda requested but torch sees no CUDA GPU (use auto or cpu)')
+    return device
+
+
+class TorchBackend:
+    """Eager torch inference under ``torch.inference_mode``."""
+
+    def __init__(self, model, device):
+        self.device = torch.device(device)
+        self.model = model.eval().to(self.device)
+
+    def __call__(self, crops):
+        """``(B, 1, S, S)`` -> ``(B, num_outputs)``."""
+        with torch.inference_mode():
+            batch = torch.from_numpy(np.ascontiguousarray(crops, np.float32)).to(self.device)
+            return self.model(batch).float().cpu().numpy()
+
+
+def export_onnx(model, path, in_size, in_channels=1):
+    """Export ``model`` (its ``forward``) to ONNX opset 17 with a dynamic batch axis."""
+    model = model.eval().cpu()
+    dummy = torch.zeros(1, in_channels, in_size, in_size)
+
+    def write(tmp):
+        torch.onnx.export(model, (dummy,), tmp, dynamo=False, opset_version=17,
+                          input_names=['crop'], output_names=['output'],
+                          dynamic_axes={'crop': {0: 'batch'}, 'output': {0: 'batch'}})
+    atomic_write(path, write)
+    return path
+
+
+class OnnxBackend:
+    """ONNX Runtime inference (CUDA provider when device is cuda and available)."""
+
+    def __init__(self, onnx_path, device, threads=None):
+        import onnxruntime as ort
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = int(threads)
+        providers = ['CPUExecutionProvider']
+        if device == 'cuda' and 'CUDAExecutionProvider' in ort.get_available_providers():
+            providers.insert(0, 'CUDAExecutionProvider')
+        self.session = ort.InferenceSession(os.fspath(onnx_path), options, providers=providers)
+        self.input_name = self.session.get_inputs()[0].name
+
+    def __call__(self, crops):
+        """``(B, 1, S, S)`` -> ``(B, num_outputs)``."""
+        batch = np.ascontiguousarray(crops, np.float32)
+        return self.session.run(None, {self.input_name: batch})[0]
+
+
+def onnx_path_for(weights_path, cache_dir=None):
+    """Cache path of the ONNX export of a weights file, keyed by the file's content hash."""
+    digest = hashlib.sha256()
+    with open(weights_path, 'rb') as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b''):
+            digest.update(chunk)
+    cache_dir = cache_dir or os.path.join(
+        os.environ.get('XDG_CACHE_HOME', os.path.expanduser('~/.cache')), 'fm_pose_ros')
+    stem = os.path.splitext(os.path.basename(os.fspath(weights_path)))[0]
+    return os.path.join(cache_dir, f'{stem}-{digest.hexdigest()[:12]}.onnx')

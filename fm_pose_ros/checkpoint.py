@@ -1,0 +1,149 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Weights files: safetensors tensors + JSON metadata in the safetensors header.
+
+One ``.safetensors`` file holds everything a node needs: the tensors (float16 on disk by
+default, float32 in memory) and, under the header key ``fm_pose_ros``, a JSON document with
+the architecture arguments, crop settings, joint names, training config, metrics and format
+version. Loading never unpickles; the network is rebuilt from the metadata alone. Files are
+written atomically (temporary file in the same folder, then rename).
+"""
+
+from dataclasses import asdict
+import json
+import os
+import tempfile
+
+from safetensors import safe_open
+from safetensors.torch import save_file
+import torch
+
+from fm_pose_ros import __version__
+from fm_pose_ros.hand_codec import CropSettings
+from fm_pose_ros.hand_joints import JOINT_NAMES
+from fm_pose_ros.networks import FeatureMappingNet, HandNetConfig
+
+FORMAT = 'fm_pose_ros.weights'
+FORMAT_VERSION = 1
+METADATA_KEY = 'fm_pose_ros'
+
+
+class CheckpointError(RuntimeError):
+    """A weights file that is missing, corrupt or does not match this package."""
+
+
+def atomic_write(path, write):
+    """Call ``write(tmp_path)`` then rename onto ``path``; never leaves a partial file."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', dir=folder)
+    os.close(fd)
+    try:
+        write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def hand_metadata(net_cfg, crop, trained, training=None, metrics=None):
+    """Build the metadata document of a hand model."""
+    return {
+        'format': FORMAT,
+        'format_version': FORMAT_VERSION,
+        'package_version': __version__,
+        'task': 'hand',
+        'architecture': 'FeatureMappingNet',
+        'net': net_cfg.to_dict(),
+        'crop': asdict(crop),
+        'joint_names': list(JOINT_NAMES),
+        'trained': bool(trained),
+        'training': training or {},
+        'metrics': metrics or {},
+    }
+
+
+def save_weights(path, model, metadata, dtype=torch.float16):
+    """Write ``model``'s state dict (floats cast to ``dtype``) and ``metadata`` atomically."""
+    tensors = {}
+    for name, tensor in model.state_dict().items():
+        tensor = tensor.detach().cpu()
+        if tensor.is_floating_point():
+            tensor = tensor.to(dtype)
+        tensors[name] = tensor.contiguous()
+    header = {METADATA_KEY: json.dumps(metadata, sort_keys=True)}
+    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=header))
+
+
+def read_metadata(path):
+    """Return the metadata dict of a weights file, or raise CheckpointError."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise CheckpointError(f'weights file not found: {path}')
+    try:
+        with safe_open(path, framework='pt') as handle:
+            header = handle.metadata() or {}
+    except Exception as exc:  # safetensors raises several types for corrupt files
+        raise CheckpointError(f'{path} is not a readable safetensors file: {exc}') from exc
+    if METADATA_KEY not in header:
+        raise CheckpointError(f'{path} has no {METADATA_KEY} metadata (not our weights file)')
+    try:
+        metadata = json.loads(header[METADATA_KEY])
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f'{path}: metadata is not valid JSON: {exc}') from exc
+    _check_metadata(path, metadata)
+    return metadata
+
+
+def _check_metadata(path, metadata):
+    if metadata.get('format') != FORMAT:
+        raise CheckpointError(f"{path}: format is {metadata.get('format')!r}, not {FORMAT!r}")
+    if metadata.get('format_version') != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: format version {metadata.get('format_version')} is not supported "
+            f'(this package reads version {FORMAT_VERSION})')
+    if metadata.get('task') == 'hand' and metadata.get('joint_names') != list(JOINT_NAMES):
+        raise CheckpointError(f'{path}: joint names differ from this package\'s joint order')
+
+
+def load_hand_model(path, device='cpu'):
+    """Rebuild the hand network from a weights file.
+
+    Returns ``(model, metadata, crop_settings)`` with the model in eval mode on ``device``.
+    """
+    metadata = read_metadata(path)
+    if metadata.get('task') != 'hand':
+        raise CheckpointError(f"{path}: task is {metadata.get('task')!r}, expected 'hand'")
+    try:
+        net_cfg = HandNetConfig.from_dict(metadata['net'])
+        crop = CropSettings(**{**metadata['crop'], 'cube_mm': tuple(metadata['crop']['cube_mm'])})
+        crop.validate()
+        model = FeatureMappingNet(net_cfg)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f'{path}: metadata does not describe a valid model: {exc}') from exc
+    state = _read_tensors(path)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()
+        raise CheckpointError(
+            f'{path}: tensors do not match the architecture in its metadata: '
+            f'{" ".join(line.strip() for line in first[:3])}') from exc
+    model.eval().to(device)
+    return model, metadata, crop
+
+
+def _read_tensors(path):
+    try:
+        tensors = {}
+        with safe_open(path, framework='pt') as handle:
+            for name in handle.keys():
+                tensor = handle.get_tensor(name)
+                tensors[name] = tensor.float() if tensor.is_floating_point() else tensor
+        return tensors
+    except Exception as exc:  # corrupt payload after a valid header
+        raise CheckpointError(f'{path}: tensors cannot be read: {exc}') from exc

@@ -1,0 +1,95 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Hand pose from one depth map: localise, crop, ``h(g(f(crop)))``, decode. No ROS here.
+
+The node, the bag evaluation and the offline evaluation all call ``HandEstimator.estimate``.
+"""
+
+from dataclasses import dataclass, replace
+import os
+import time
+
+import numpy as np
+import torch
+
+from fm_pose_ros.backends import (
+    BACKENDS, export_onnx, onnx_path_for, OnnxBackend, resolve_device, TorchBackend)
+from fm_pose_ros.checkpoint import load_hand_model
+from fm_pose_ros.hand_codec import HandCodec
+
+
+@dataclass
+class HandEstimate:
+    """Result for one frame."""
+
+    joints_mm: np.ndarray   # (14, 3) mm, camera optical frame, hand_joints order
+    com_mm: np.ndarray      # (3,) crop centre, mm, camera frame
+    crop: np.ndarray        # (S, S) network input in [-1, 1]
+    transform: object       # hand_codec.CropTransform
+    timings_ms: dict        # {'preprocess': ..., 'network': ..., 'decode': ...}
+
+
+class NoHandError(ValueError):
+    """Nothing hand-sized in the depth range of this frame."""
+
+
+class HandEstimator:
+    """Load a weights file once, then estimate hand joints frame by frame."""
+
+    def __init__(self, weights, device='auto', backend='torch', crop_overrides=None,
+                 threads=None):
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        self.device = resolve_device(device)
+        if threads:
+            torch.set_num_threads(int(threads))
+        model, self.metadata, crop = load_hand_model(weights, device=self.device)
+        self.trained_crop = crop
+        self.set_crop_overrides(crop_overrides)
+        self.in_size = model.cfg.in_size
+        if self.crop_settings.crop_size != self.in_size:
+            raise ValueError(
+                f'crop_size {self.crop_settings.crop_size} differs from the network input '
+                f'{self.in_size}')
+        self.backend_name = backend
+        self.run_network = self._make_backend(model, weights, backend, threads)
+
+    def _make_backend(self, model, weights, backend, threads):
+        if backend == 'torch':
+            return TorchBackend(model, self.device)
+        onnx_path = onnx_path_for(weights)
+        if not os.path.exists(onnx_path):
+            export_onnx(model, onnx_path, self.in_size)
+            model.to(self.device)
+        return OnnxBackend(onnx_path, self.device, threads)
+
+    def set_crop_overrides(self, overrides):
+        """Change crop settings (e.g. depth range) relative to the ones in the weights."""
+        self.crop_settings = replace(self.trained_crop, **(overrides or {})).validate()
+        self.codec = HandCodec(self.crop_settings)
+
+    @property
+    def trained(self):
+        """False for the clearly labelled untrained placeholder weights."""
+        return bool(self.metadata.get('trained'))
+
+    def estimate(self, depth_mm, K, com=None):
+        """Return a HandEstimate for a float mm depth map ``(H, W)``; NoHandError if none.
+
+        ``K`` is the (3, 3) intrinsics of the depth image; ``com`` (mm) skips localisation.
+        """
+        start = time.perf_counter()
+        sample = self.codec.encode(depth_mm, K, com=com)
+        if sample is None:
+            raise NoHandError('no hand-sized object within the depth range')
+        after_pre = time.perf_counter()
+        output = self.run_network(sample['crop'][None, None])[0]
+        after_net = time.perf_counter()
+        joints = self.codec.decode(output, sample['transform'])
+        end = time.perf_counter()
+        timings = {'preprocess': (after_pre - start) * 1e3,
+                   'network': (after_net - after_pre) * 1e3,
+                   'decode': (end - after_net) * 1e3}
+        return HandEstimate(joints_mm=joints, com_mm=sample['transform'].com,
+                            crop=sample['crop'], transform=sample['transform'],
+                            timings_ms=timings)

@@ -1,0 +1,35 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""ament_python package setup: runtime package, nodes, launch/config/models in share/."""
+
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = 'fm_pose_ros'
+
+setup(
+    name=PACKAGE,
+    version='0.1.0',
+    packages=find_packages(include=[PACKAGE, PACKAGE + '.*']),
+    data_files=[
+        ('share/ament_index/resource_index/packages', ['resource/' + PACKAGE]),
+        ('share/' + PACKAGE, ['package.xml']),
+        ('share/' + PACKAGE + '/launch', glob('launch/*.launch.py')),
+        ('share/' + PACKAGE + '/config', glob('config/*.yaml')),
+        ('share/' + PACKAGE + '/models', glob('models/*.safetensors') + glob('models/*.json')),
+    ],
+    install_requires=['setuptools', 'numpy', 'opencv-python-headless', 'safetensors',
+                      'torch>=2.2', 'pyyaml'],
+    zip_safe=True,
+    maintainer='fm_pose_ros maintainers',
+    maintainer_email='maintainers@fm-pose-ros.invalid',
+    description='Feature Mapping hand pose from depth for ROS 2 (/hand_joints).',
+    license='Apache-2.0',
+    entry_points={
+        'console_scripts': [
+            'hand_node = fm_pose_ros.hand_node:main',
+            'fm_pose_demo = fm_pose_ros.demo:main',
+        ],
+    },
+)

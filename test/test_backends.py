@@ -1,0 +1,39 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Backends: ONNX Runtime matches torch; device names are checked."""
+
+import numpy as np
+import pytest
+import torch
+
+from fm_pose_ros.backends import (
+    export_onnx, onnx_path_for, OnnxBackend, resolve_device, TorchBackend)
+from fm_pose_ros.checkpoint import load_hand_model
+
+
+def test_onnx_matches_torch(tmp_path, weights_path):
+    model, _, _ = load_hand_model(weights_path)
+    onnx_file = export_onnx(model, tmp_path / 'm.onnx', 128)
+    crops = np.random.default_rng(0).uniform(-1, 1, (3, 1, 128, 128)).astype(np.float32)
+    expected = TorchBackend(model, 'cpu')(crops)
+    np.testing.assert_allclose(OnnxBackend(onnx_file, 'cpu', threads=1)(crops), expected,
+                               atol=1e-4, rtol=1e-4)
+
+
+def test_onnx_cache_path_follows_content(tmp_path, weights_path):
+    first = onnx_path_for(weights_path, cache_dir=tmp_path)
+    other = tmp_path / 'copy.safetensors'
+    other.write_bytes(open(weights_path, 'rb').read()[:-1] + b'\x00')
+    assert first == onnx_path_for(weights_path, cache_dir=tmp_path)
+    assert first.endswith('.onnx')
+    assert onnx_path_for(other, cache_dir=tmp_path) != first
+
+
+def test_resolve_device():
+    assert resolve_device('cpu') == 'cpu'
+    assert resolve_device('auto') == ('cuda' if torch.cuda.is_available() else 'cpu')
+    with pytest.raises(ValueError, match='device must be one of'):
+        resolve_device('tpu')
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match='no CUDA GPU'):
+            resolve_device('cuda')
