@@ -8,10 +8,13 @@ and counted as dropped, so latency stays bounded when frames come faster than th
 """
 
 from collections import Counter, deque
+import logging
 import threading
 import time
 
 import numpy as np
+
+LOGGER = logging.getLogger(__name__)
 
 
 class FrameStats:
@@ -74,7 +77,11 @@ class FrameWorker:
                     return
                 frame, received = self._pending
                 self._pending = None
-            self.process(frame, received)
+            try:
+                self.process(frame, received)
+            except Exception:  # keep serving: one bad frame must not end the worker
+                self.stats.count('errors')
+                LOGGER.exception('frame processing failed')
 
     def stop(self, timeout=2.0):
         """Stop the thread after the frame in progress (a waiting frame is discarded)."""

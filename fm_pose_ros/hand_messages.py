@@ -32,13 +32,13 @@ def joints_to_pose_array(joints_mm, header):
 
 
 def pose_array_to_joints(msg):
-    """PoseArray (metres) -> ``(N, 3)`` mm."""
+    """Convert a PoseArray (metres) to ``(N, 3)`` mm."""
     return np.array([[p.position.x, p.position.y, p.position.z] for p in msg.poses],
                     dtype=np.float64).reshape(-1, 3) * 1000.0
 
 
 def skeleton_markers(joints_mm, header):
-    """RViz skeleton: joints as a SPHERE_LIST, bones as a LINE_LIST (metres)."""
+    """Build the RViz skeleton: joints as a SPHERE_LIST, bones as a LINE_LIST (metres)."""
     points = [Point(x=float(x), y=float(y), z=float(z))
               for x, y, z in np.asarray(joints_mm, np.float64) / 1000.0]
     joints = Marker(header=header, ns='hand_joints', id=0, type=Marker.SPHERE_LIST,

@@ -76,8 +76,9 @@ class HandNode(Node):
             f'({est.backend_name}), cube {est.crop_settings.cube_mm} mm; listening on '
             f"{self.resolve_topic_name('depth/image')}")
         if not est.trained:
-            self.get_logger().warn('these weights are UNTRAINED placeholders: the joints are '
-                                   'not a hand pose estimate')
+            self.get_logger().warning(
+                'these weights are UNTRAINED placeholders: the joints are not a hand pose '
+                'estimate')
 
     def _apply(self, changes):
         """Apply run-time parameter changes (depth range, markers); return error or None."""
@@ -94,7 +95,8 @@ class HandNode(Node):
             K = check_intrinsics(np.array(msg.k, dtype=np.float64))
         except ValueError as exc:
             self.worker.stats.count('bad_camera_info')
-            self.get_logger().warn(f'CameraInfo ignored: {exc}', throttle_duration_sec=THROTTLE_S)
+            self.get_logger().warning(f'CameraInfo ignored: {exc}',
+                                      throttle_duration_sec=THROTTLE_S)
             return
         self.camera_K = (K, msg.width, msg.height)
 
@@ -105,8 +107,7 @@ class HandNode(Node):
             estimate, depth, K = self._estimate(msg)
         except _Skip as skip:
             stats.count(skip.reason)
-            log = self.get_logger().info if skip.reason == 'no_hand' else self.get_logger().warn
-            log(f'frame skipped ({skip.reason}): {skip}', throttle_duration_sec=THROTTLE_S)
+            self._log_skip(skip)
             return
         except Exception as exc:  # the node must survive anything one message can do
             stats.count('errors')
@@ -116,6 +117,14 @@ class HandNode(Node):
         self._publish(msg.header, estimate, depth, K)
         stats.count('frames_out')
         stats.add_latency((time.perf_counter() - received) * 1e3)
+
+    def _log_skip(self, skip):
+        # one call site per severity: rclpy throttling is keyed by call site
+        text = f'frame skipped ({skip.reason}): {skip}'
+        if skip.reason == 'no_hand':
+            self.get_logger().info(text, throttle_duration_sec=THROTTLE_S)
+        else:
+            self.get_logger().warning(text, throttle_duration_sec=THROTTLE_S)
 
     def _estimate(self, msg):
         if self.camera_K is None:
@@ -147,7 +156,8 @@ class HandNode(Node):
 
     def destroy_node(self):
         """Stop the worker thread, then destroy the node."""
-        self.worker.stop()
+        if getattr(self, 'worker', None) is not None:
+            self.worker.stop()
         super().destroy_node()
 
 

@@ -139,7 +139,7 @@ class FeatureMappingNet(nn.Module):
 
 
 def count_parameters(model):
-    """Number of parameters."""
+    """Count the parameters of ``model``."""
     return sum(p.numel() for p in model.parameters())
 
 

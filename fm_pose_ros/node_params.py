@@ -10,6 +10,7 @@ line; at run time: the set is refused and the old value kept).
 from dataclasses import dataclass
 
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
+from rclpy.exceptions import InvalidParameterTypeException
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
 from fm_pose_ros.backends import BACKENDS, DEVICES
@@ -74,7 +75,10 @@ def declare_and_read(node, specs):
     values = {}
     for name, spec in specs.items():
         descriptor = ParameterDescriptor(description=spec.description, read_only=spec.read_only)
-        values[name] = node.declare_parameter(name, spec.default, descriptor).value
+        try:
+            values[name] = node.declare_parameter(name, spec.default, descriptor).value
+        except InvalidParameterTypeException as exc:
+            raise ValueError(f"parameter '{name}': {exc}") from exc
         problem = check_value(name, spec, values[name])
         if problem:
             raise ValueError(problem)
@@ -99,7 +103,7 @@ def make_set_callback(specs, apply):
 
 
 def input_qos(reliability, depth):
-    """QoS of the sensor inputs: keep last ``depth``, volatile, given reliability."""
+    """Build the QoS of the sensor inputs: keep last ``depth``, volatile, given reliability."""
     return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth,
                       reliability=QOS_RELIABILITY[reliability],
                       durability=DurabilityPolicy.VOLATILE)

@@ -10,7 +10,7 @@ DEFAULT_HAND_WEIGHTS = 'hand_fm.safetensors'
 
 
 def share_dir():
-    """The package's share directory.
+    """Return the package's share directory.
 
     Order: the ament index (a colcon/apt install with AMENT_PREFIX_PATH set), then the
     source tree (editable install), then ``<sys.prefix>/share/fm_pose_ros`` (pip install).
@@ -34,5 +34,5 @@ def share_path(*parts):
 
 
 def default_weights():
-    """The shipped hand model."""
+    """Return the path of the shipped hand model."""
     return share_path('models', DEFAULT_HAND_WEIGHTS)

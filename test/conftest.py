@@ -20,7 +20,7 @@ K_VGA = np.array([[475.0, 0.0, 319.5], [0.0, 475.0, 239.5], [0.0, 0.0, 1.0]])
 
 def blob_frame(centre_mm=(30.0, -20.0, 550.0), K=K_VGA, size=(480, 640), radius_mm=45.0,
                wall_mm=2500.0):
-    """A depth map (mm) with a hand-sized sphere (palm) and 4 finger spheres, wall behind.
+    """Render a depth map (mm) with a hand-sized sphere (palm) and 4 finger spheres, wall behind.
 
     Returns ``(depth_mm (H, W) float32, K (3, 3), centre_mm (3,))``.
     """
@@ -44,5 +44,5 @@ def blob_frame(centre_mm=(30.0, -20.0, 550.0), K=K_VGA, size=(480, 640), radius_
 
 @pytest.fixture(scope='session')
 def weights_path(tmp_path_factory):
-    """A real, untrained weights file written once per session."""
+    """Write a real, untrained weights file written once per session."""
     return str(write_untrained(tmp_path_factory.mktemp('weights') / 'hand.safetensors', seed=3))

@@ -1,0 +1,31 @@
+# fm_pose_ros: `make demo` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= build/demo
+
+.PHONY: venv demo test lint weights bench clean
+
+$(STAMP): requirements.txt setup.py package.xml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# the pinned CPU wheel first: an unpinned torch would pull a multi-GB CUDA build
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(PY) -m fm_pose_ros.demo --out $(DEMO_DIR)
+
+test: venv
+	$(PY) -m pytest -q -p no:cacheprovider test
+
+lint: venv
+	$(PY) -m pytest -q test/test_lint.py
+
+clean:
+	rm -rf build install log $(VENV)
