@@ -14,8 +14,20 @@ import torch
 
 from fm_pose_ros.checkpoint import atomic_write
 
-BACKENDS = ('torch', 'onnxruntime')
+BACKENDS = ('auto', 'torch', 'onnxruntime')
 DEVICES = ('auto', 'cpu', 'cuda')
+
+
+def resolve_backend(backend, device):
+    """Map ``auto|torch|onnxruntime`` to a backend: auto = torch on cuda, ONNX Runtime on cpu.
+
+    ``device`` is a resolved device (cpu or cuda).
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == 'auto':
+        return 'torch' if device == 'cuda' else 'onnxruntime'
+    return backend
 
 
 def resolve_device(device):
@@ -65,7 +77,10 @@ class OnnxBackend:
         if threads:
             options.intra_op_num_threads = int(threads)
         providers = ['CPUExecutionProvider']
-        if device == 'cuda' and 'CUDAExecutionProvider' in ort.get_available_providers():
+        if device == 'cuda':
+            if 'CUDAExecutionProvider' not in ort.get_available_providers():
+                raise ValueError('this onnxruntime has no CUDAExecutionProvider: install '
+                                 'onnxruntime-gpu, or use backend torch (or auto) on cuda')
             providers.insert(0, 'CUDAExecutionProvider')
         self.session = ort.InferenceSession(os.fspath(onnx_path), options, providers=providers)
         self.input_name = self.session.get_inputs()[0].name

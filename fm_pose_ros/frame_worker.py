@@ -36,13 +36,14 @@ class FrameStats:
             self.latency_ms.append(ms)
 
     def summary(self):
-        """Counters plus p50/p99 of the recent processing times."""
+        """Counters plus p50/p95/p99/max of the recent processing times (ms)."""
         with self.lock:
             counts = dict(self.counts)
             latencies = np.array(self.latency_ms, dtype=np.float64)
         if latencies.size:
-            counts['p50_ms'] = float(np.percentile(latencies, 50))
-            counts['p99_ms'] = float(np.percentile(latencies, 99))
+            for q in (50, 95, 99):
+                counts[f'p{q}_ms'] = round(float(np.percentile(latencies, q)), 3)
+            counts['max_ms'] = round(float(latencies.max()), 3)
         return counts
 
 

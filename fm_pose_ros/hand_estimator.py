@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from fm_pose_ros.backends import (
-    BACKENDS, export_onnx, onnx_path_for, OnnxBackend, resolve_device, TorchBackend)
+    export_onnx, onnx_path_for, OnnxBackend, resolve_backend, resolve_device, TorchBackend)
 from fm_pose_ros.checkpoint import load_hand_model
 from fm_pose_ros.hand_codec import HandCodec
 
@@ -36,11 +36,10 @@ class NoHandError(ValueError):
 class HandEstimator:
     """Load a weights file once, then estimate hand joints frame by frame."""
 
-    def __init__(self, weights, device='auto', backend='torch', crop_overrides=None,
+    def __init__(self, weights, device='auto', backend='auto', crop_overrides=None,
                  threads=None):
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         self.device = resolve_device(device)
+        backend = resolve_backend(backend, self.device)
         if threads:
             torch.set_num_threads(int(threads))
         model, self.metadata, crop = load_hand_model(weights, device=self.device)

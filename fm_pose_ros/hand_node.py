@@ -8,6 +8,7 @@ Subscribes (relative names, remap them): ``depth/image`` (16UC1 mm or 32FC1 m),
 All work happens in ``hand_estimator``; this file only moves messages.
 """
 
+import json
 import sys
 import time
 
@@ -151,13 +152,15 @@ class HandNode(Node):
             self.debug_pub.publish(debug_image(depth, K, estimate, header,
                                                self.estimator.crop_settings.cube_mm))
 
-    def _log_stats(self):
-        self.get_logger().info(f'stats: {self.worker.stats.summary()}')
+    def _log_stats(self, label='stats'):
+        # one JSON object per line, so benchmarks and users can parse it
+        self.get_logger().info(f'{label}: {json.dumps(self.worker.stats.summary())}')
 
     def destroy_node(self):
-        """Stop the worker thread, then destroy the node."""
+        """Stop the worker thread, log the final statistics, then destroy the node."""
         if getattr(self, 'worker', None) is not None:
             self.worker.stop()
+            self._log_stats('final stats')
         super().destroy_node()
 
 

@@ -43,7 +43,8 @@ COMMON_PARAMS = {
     'weights': ParamSpec('', 'Weights file (.safetensors); empty = the shipped default model.'),
     'device': ParamSpec('auto', 'Inference device: auto (cuda if available), cpu or cuda.',
                         one_of(*DEVICES)),
-    'backend': ParamSpec('torch', 'Inference backend: torch or onnxruntime.',
+    'backend': ParamSpec('auto', 'Inference backend: auto (onnxruntime on cpu, torch on '
+                         'cuda), torch or onnxruntime.',
                          one_of(*BACKENDS)),
     'threads': ParamSpec(2, 'CPU threads for inference (0 = library default).',
                          in_range(0, 256)),

@@ -18,7 +18,7 @@ from launch_ros.actions import Node
 PARAM_ARGS = (
     ('weights', '', 'Weights file (.safetensors); empty = the shipped model.'),
     ('device', 'auto', 'auto | cpu | cuda'),
-    ('backend', 'torch', 'torch | onnxruntime'),
+    ('backend', 'auto', 'auto | torch | onnxruntime'),
 )
 # (name, default, description, node-side topic): launch arguments that remap inputs
 TOPIC_ARGS = (

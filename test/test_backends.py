@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from fm_pose_ros.backends import (
-    export_onnx, onnx_path_for, OnnxBackend, resolve_device, TorchBackend)
+    export_onnx, onnx_path_for, OnnxBackend, resolve_backend, resolve_device, TorchBackend)
 from fm_pose_ros.checkpoint import load_hand_model
 
 
@@ -27,6 +27,14 @@ def test_onnx_cache_path_follows_content(tmp_path, weights_path):
     assert first == onnx_path_for(weights_path, cache_dir=tmp_path)
     assert first.endswith('.onnx')
     assert onnx_path_for(other, cache_dir=tmp_path) != first
+
+
+def test_resolve_backend():
+    assert resolve_backend('auto', 'cpu') == 'onnxruntime'
+    assert resolve_backend('auto', 'cuda') == 'torch'
+    assert resolve_backend('torch', 'cpu') == 'torch'
+    with pytest.raises(ValueError, match='backend must be one of'):
+        resolve_backend('tensorrt', 'cpu')
 
 
 def test_resolve_device():
