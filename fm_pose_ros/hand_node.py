@@ -15,6 +15,7 @@ import time
 import numpy as np
 import rclpy
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import CameraInfo, Image
 from geometry_msgs.msg import PoseArray
 from visualization_msgs.msg import MarkerArray
@@ -178,7 +179,8 @@ def _depth_range(depth_min_m, depth_max_m):
 
 def main(args=None):
     """Entry point of ``ros2 run fm_pose_ros hand_node``."""
-    rclpy.init(args=args)
+    # our own SIGINT handling: the context stays valid while the node logs its final stats
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     try:
         node = HandNode()
     except (ValueError, CheckpointError) as exc:

@@ -34,9 +34,10 @@ def test_node_process_serves_remapped_topics(weights_path):
     executor = SingleThreadedExecutor()
     executor.add_node(probe)
     try:
-        assert spin_until(executor, lambda: probe.image_pub.get_subscription_count() > 0, 30)
+        assert spin_until(executor, lambda: probe.image_pub.get_subscription_count() > 0
+                          and probe.count_publishers('/hand_joints') > 0, 30)
         depth, K, _ = blob_frame()
-        for stamp in range(100, 110):
+        for stamp in range(100, 130):
             probe.send_info(K, 640, 480, stamp)
             probe.send_depth(depth, stamp)
             if spin_until(executor, lambda: len(probe.joints) > 0, 1.0):

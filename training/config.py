@@ -1,0 +1,133 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Training configuration: dataclasses with commented defaults, YAML and ``--set`` overrides.
+
+The whole config is saved inside every checkpoint and weights file (``training`` metadata).
+Override order: defaults < ``--config file.yaml`` < ``--set section.key=value`` (repeatable).
+"""
+
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
+
+import yaml
+
+from fm_pose_ros.hand_codec import CropSettings
+from fm_pose_ros.networks import HandNetConfig
+
+METHODS = ('fm', 'synthetic', 'real', 'mix')
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the images come from."""
+
+    source: str = 'simreal'      # 'simreal' (built-in sim-to-real benchmark) or an NYU dir
+    num_real_train: int = 1500   # labelled real-like frames (with twins) for training
+    num_real_test: int = 400     # real-like frames held out for evaluation
+    com_jitter_mm: float = 10.0  # crop-centre noise on synthetic crops (localiser error)
+    seed: int = 0                # data seed (test set, real set, synthetic stream)
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    """Optimisation (defaults from a same-lab reimplementation; tune them)."""
+
+    batch_size: int = 64         # per process and per stream (synthetic, real pairs)
+    lr: float = 3.3e-4           # Adam learning rate
+    weight_decay: float = 1e-3   # Adam weight decay
+    stage1_steps: int = 1500     # fm: synthetic pre-training of f and h
+    stage2_steps: int = 1500     # fm: joint training with g (other methods: same budget)
+    beta: float = 1.0            # weight of the real pose loss through g
+    gamma: float = 0.2           # weight of the feature-mapping loss
+    lr_drop_at: float = 0.7      # fraction of each stage after which lr is divided by 10
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """A training run."""
+
+    method: str = 'fm'           # fm | synthetic | real | mix (see training/train.py)
+    data: DataConfig = field(default_factory=DataConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    net: HandNetConfig = field(default_factory=HandNetConfig)
+    crop: CropSettings = field(default_factory=CropSettings)
+    out_dir: str = 'runs/hand_fm'  # checkpoints, TensorBoard logs, final weights
+    device: str = 'auto'         # auto | cpu | cuda
+    threads: int = 2             # torch CPU threads per process
+    ckpt_every: int = 100        # steps between resumable checkpoints
+    eval_every: int = 500        # steps between evaluations on the real test set
+    log_every: int = 25          # steps between loss logs
+    seed: int = 0                # model init and dropout seed
+
+    def validate(self):
+        """Raise ValueError on inconsistent settings; return self."""
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if self.crop.crop_size != self.net.in_size:
+            raise ValueError(f'crop.crop_size {self.crop.crop_size} != net.in_size '
+                             f'{self.net.in_size}')
+        if self.optim.batch_size < 2 or min(self.optim.stage1_steps,
+                                             self.optim.stage2_steps) < 0:
+            raise ValueError('batch_size >= 2 and non-negative step counts required')
+        self.crop.validate()
+        return self
+
+    def to_dict(self):
+        """Nested plain dict (JSON/YAML friendly)."""
+        return asdict(self)
+
+
+def _coerce(template, value):
+    """Convert a YAML/CLI value to the type of ``template`` (tuples stay tuples)."""
+    if isinstance(template, tuple):
+        return tuple(value)
+    if isinstance(template, bool):
+        return value if isinstance(value, bool) else str(value).lower() in ('1', 'true', 'yes')
+    if isinstance(template, (int, float, str)):
+        return type(template)(value)
+    return value
+
+
+def merge(config, overrides):
+    """Return ``config`` with a nested dict of overrides applied; unknown keys are errors."""
+    changes = {}
+    names = {f.name for f in fields(config)}
+    for key, value in overrides.items():
+        if key not in names:
+            raise ValueError(f"unknown config key '{key}' in {type(config).__name__}")
+        current = getattr(config, key)
+        if is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ValueError(f"config section '{key}' needs a mapping")
+            changes[key] = merge(current, value)
+        else:
+            changes[key] = _coerce(current, value)
+    return replace(config, **changes)
+
+
+def parse_set(items):
+    """``['optim.lr=1e-3', 'method=mix']`` -> nested dict with YAML-parsed values."""
+    nested = {}
+    for item in items:
+        if '=' not in item:
+            raise ValueError(f"--set expects key=value, got '{item}'")
+        dotted, raw = item.split('=', 1)
+        node = nested
+        *parents, leaf = dotted.split('.')
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = yaml.safe_load(raw)
+    return nested
+
+
+def load_config(yaml_path=None, set_items=(), base=None):
+    """Build a validated TrainConfig from defaults, a YAML file and ``--set`` items."""
+    config = base or TrainConfig()
+    if yaml_path:
+        with open(yaml_path, encoding='utf-8') as handle:
+            config = merge(config, yaml.safe_load(handle) or {})
+    return merge(config, parse_set(set_items)).validate()
+
+
+def from_dict(values):
+    """Rebuild a TrainConfig from ``to_dict`` output (e.g. a checkpoint's metadata)."""
+    return merge(TrainConfig(), values).validate()

@@ -1,0 +1,208 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Train a hand model: Feature Mapping or a baseline, resumable, single process or DDP.
+
+``python -m training.train --method fm --out runs/fm [--config c.yaml] [--set k=v] [--resume]``
+``torchrun --nproc_per_node 2 -m training.train ...`` (gloo on CPU, nccl on GPU)
+
+Methods (same harness, same total step budget):
+- ``fm``: stage 1 trains f, h on synthetic crops; stage 2 adds real crops through g and the
+  feature-mapping loss towards their synthetic twins (training/losses.py).
+- ``synthetic``: f, h on synthetic crops only.  ``real``: f, h on real crops only.
+- ``mix``: f, h on synthetic and real crops (no g).
+The model always runs as ``h(g(f(x)))``; g starts as the identity and only ``fm`` trains it.
+"""
+
+import argparse
+import logging
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+from tqdm import tqdm
+
+from fm_pose_ros.backends import resolve_device
+from fm_pose_ros.checkpoint import hand_metadata, save_weights
+from fm_pose_ros.networks import FeatureMappingNet
+from training.checkpointing import load_training_state, save_training_state
+from training.config import load_config
+from training.evaluate import evaluate_crops
+from training.hand_data import HandTrainingData
+from training.losses import Objective, STAGES
+
+LOGGER = logging.getLogger('training.train')
+RESUME_FILE = 'resume.safetensors'
+
+
+def stage_plan(cfg):
+    """``[(name, streams, use_g, first_step, last_step_exclusive)]`` for the method."""
+    stages = STAGES[cfg.method]
+    total = cfg.optim.stage1_steps + cfg.optim.stage2_steps
+    lengths = ([cfg.optim.stage1_steps, cfg.optim.stage2_steps] if len(stages) == 2
+               else [total])
+    plan, start = [], 0
+    for (name, streams, use_g), length in zip(stages, lengths):
+        plan.append((name, streams, use_g, start, start + length))
+        start += length
+    return plan
+
+
+def learning_rate(cfg, stage, step):
+    """Base lr, divided by 10 after ``lr_drop_at`` of the stage."""
+    _, _, _, first, last = stage
+    drop = step - first >= cfg.optim.lr_drop_at * (last - first)
+    return cfg.optim.lr * (0.1 if drop else 1.0)
+
+
+def make_batch(data, streams, cfg, step, rank):
+    """Tensors for one step; the data RNG depends only on (seed, step, rank): resumable."""
+    rng = np.random.default_rng([cfg.data.seed, step, rank])
+    n = cfg.optim.batch_size
+    batch = {}
+    if 'syn' in streams:
+        batch['syn'], batch['syn_target'] = data.synthetic_batch(rng, n)
+    if 'real' in streams:
+        real, twin, target = data.paired_batch(rng, n)
+        batch['real'], batch['real_target'] = real, target
+        if 'twin' in streams:
+            batch['twin'] = twin
+    return {k: torch.from_numpy(v) for k, v in batch.items()}
+
+
+def train_step(objective, optimizer, batch, cfg, stage, step, device):
+    """One optimisation step of ``objective`` (Objective, maybe DDP-wrapped); float losses."""
+    for group in optimizer.param_groups:
+        group['lr'] = learning_rate(cfg, stage, step)
+    torch.manual_seed(cfg.seed * 1_000_003 + step)  # dropout: same on resume
+    batch = {k: v.to(device) for k, v in batch.items()}
+    losses = objective(batch, stage[2])
+    optimizer.zero_grad(set_to_none=True)
+    losses['total'].backward()
+    optimizer.step()
+    return {k: float(v) for k, v in losses.items()}
+
+
+class Trainer:
+    """Owns model, optimizer, data and logging for one run."""
+
+    def __init__(self, cfg, data=None, resume=False):
+        self.cfg = cfg
+        self.rank, self.world = _init_distributed()
+        self.device = resolve_device(cfg.device)
+        torch.set_num_threads(cfg.threads)
+        torch.manual_seed(cfg.seed)
+        self.model = FeatureMappingNet(cfg.net).to(self.device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.optim.lr,
+                                          weight_decay=cfg.optim.weight_decay)
+        self.step = self._maybe_resume() if resume else 0
+        objective = Objective(self.model, cfg.optim.beta, cfg.optim.gamma)
+        # g is unused in stage 1 and by the baselines: DDP must not wait for its gradients
+        self.objective = (DistributedDataParallel(objective, find_unused_parameters=True)
+                          if self.world > 1 else objective)
+        self.data = data or HandTrainingData(cfg)
+        self.writer = _tensorboard(cfg.out_dir) if self.rank == 0 else None
+        self.last_losses = {}
+
+    def _maybe_resume(self):
+        path = os.path.join(self.cfg.out_dir, RESUME_FILE)
+        if not os.path.exists(path):
+            return 0
+        step, _ = load_training_state(path, self.model, self.optimizer)
+        LOGGER.info('resumed from %s at step %d', path, step)
+        return step
+
+    def run(self):
+        """Train to the end of the plan; return the path of the exported weights."""
+        plan = stage_plan(self.cfg)
+        total = plan[-1][4]
+        bar = tqdm(total=total, initial=self.step, disable=self.rank != 0, desc=self.cfg.method)
+        while self.step < total:
+            stage = next(s for s in plan if s[3] <= self.step < s[4])
+            batch = make_batch(self.data, stage[1], self.cfg, self.step, self.rank)
+            self.model.train()
+            self.last_losses = train_step(self.objective, self.optimizer, batch, self.cfg,
+                                          stage, self.step, self.device)
+            self.step += 1
+            bar.update(1)
+            self._after_step(stage, total)
+        bar.close()
+        return self._export() if self.rank == 0 else None
+
+    def _after_step(self, stage, total):
+        if self.rank != 0:
+            return
+        if self.step % self.cfg.log_every == 0 or self.step == total:
+            for name, value in self.last_losses.items():
+                self.writer.add_scalar(f'{stage[0]}/{name}', value, self.step)
+            LOGGER.info('step %d %s %s', self.step, stage[0],
+                        ' '.join(f'{k}={v:.4f}' for k, v in self.last_losses.items()))
+        if self.step % self.cfg.ckpt_every == 0 or self.step == total:
+            save_training_state(os.path.join(self.cfg.out_dir, RESUME_FILE), self.model,
+                                self.optimizer, self.step, self.cfg.to_dict())
+        if self.step % self.cfg.eval_every == 0 or self.step == total:
+            metrics = self.evaluate()
+            self.writer.add_scalar('eval/mean_joint_error_mm', metrics['mean_joint_error_mm'],
+                                   self.step)
+            LOGGER.info('step %d real test mean joint error %.2f mm', self.step,
+                        metrics['mean_joint_error_mm'])
+
+    def evaluate(self):
+        """Mean joint error of ``h(g(f(real)))`` on the real-like test set."""
+        return evaluate_crops(self.model, self.data.test_set(), self.device)
+
+    def _export(self):
+        metrics = self.evaluate()
+        path = os.path.join(self.cfg.out_dir, f'hand_{self.cfg.method}.safetensors')
+        meta = hand_metadata(self.cfg.net, self.cfg.crop, trained=True,
+                             training={**self.cfg.to_dict(), 'steps': self.step},
+                             metrics={'real_test_mean_joint_error_mm':
+                                      metrics['mean_joint_error_mm']})
+        save_weights(path, self.model, meta)
+        self.writer.close()
+        LOGGER.info('exported %s (real test %.2f mm)', path, metrics['mean_joint_error_mm'])
+        return path
+
+
+def _init_distributed():
+    """Join the torchrun process group if there is one; return (rank, world size)."""
+    world = int(os.environ.get('WORLD_SIZE', '1'))
+    if world > 1 and not dist.is_initialized():
+        backend = 'nccl' if torch.cuda.is_available() else 'gloo'
+        dist.init_process_group(backend)
+    return (dist.get_rank(), world) if world > 1 else (0, 1)
+
+
+def _tensorboard(out_dir):
+    from torch.utils.tensorboard import SummaryWriter
+    return SummaryWriter(os.path.join(out_dir, 'tensorboard'))
+
+
+def main(argv=None):
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--config', help='YAML file of overrides')
+    parser.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
+                        help='override, e.g. optim.lr=1e-3 (repeatable)')
+    parser.add_argument('--method', help='fm | synthetic | real | mix')
+    parser.add_argument('--out', help='output directory')
+    parser.add_argument('--resume', action='store_true', help='continue from out/resume')
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format='%(asctime)s %(message)s')
+    extra = [f'method={args.method}'] * bool(args.method) + [f'out_dir={args.out}'] * bool(
+        args.out)
+    try:
+        cfg = load_config(args.config, args.set + extra)
+    except (OSError, ValueError) as exc:
+        print(f'training.train: {exc}', file=sys.stderr)
+        return 2
+    Trainer(cfg, resume=args.resume).run()
+    if dist.is_initialized():
+        dist.destroy_process_group()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
