@@ -4,6 +4,7 @@
 
 import os
 import random
+import shutil
 
 # Keep test traffic on this machine and off other runs' DDS domains (set before rclpy loads).
 os.environ.setdefault('ROS_DOMAIN_ID', str(random.Random(os.getpid()).randint(1, 100)))
@@ -45,6 +46,12 @@ def blob_frame(centre_mm=(30.0, -20.0, 550.0), K=K_VGA, size=(480, 640), radius_
         hit = (disc > 0) & (t < depth)
         depth[hit] = t[hit]
     return depth.astype(np.float32), K.copy(), centre
+
+
+@pytest.fixture(scope='session', autouse=True)
+def _remove_onnx_cache():
+    yield
+    shutil.rmtree(os.environ['XDG_CACHE_HOME'], ignore_errors=True)
 
 
 @pytest.fixture(scope='session')
