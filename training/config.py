@@ -65,8 +65,8 @@ class TrainConfig:
         if self.crop.crop_size != self.net.in_size:
             raise ValueError(f'crop.crop_size {self.crop.crop_size} != net.in_size '
                              f'{self.net.in_size}')
-        if self.optim.batch_size < 2 or min(self.optim.stage1_steps,
-                                             self.optim.stage2_steps) < 0:
+        steps = (self.optim.stage1_steps, self.optim.stage2_steps)
+        if self.optim.batch_size < 2 or min(steps) < 0:
             raise ValueError('batch_size >= 2 and non-negative step counts required')
         self.crop.validate()
         return self

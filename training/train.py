@@ -51,7 +51,7 @@ def stage_plan(cfg):
 
 
 def learning_rate(cfg, stage, step):
-    """Base lr, divided by 10 after ``lr_drop_at`` of the stage."""
+    """Return the base lr, divided by 10 after ``lr_drop_at`` of the stage."""
     _, _, _, first, last = stage
     drop = step - first >= cfg.optim.lr_drop_at * (last - first)
     return cfg.optim.lr * (0.1 if drop else 1.0)
