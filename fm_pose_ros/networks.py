@@ -25,7 +25,7 @@ class HandNetConfig:
 
     in_size: int = 128                  # crop side in pixels
     in_channels: int = 1                # depth only
-    stem_channels: int = 16             # 5x5 stem conv, then 2x2 max-pool
+    stem_channels: int = 16             # 5x5 stem conv with stride 2 (halves the size)
     stage_channels: tuple = (32, 64, 96, 128)  # 4 residual stages, each halves the size
     feature_dim: int = 1024             # size of f's output and g's width (paper: 1024)
     num_outputs: int = 42               # 14 joints x 3
@@ -43,7 +43,7 @@ class HandNetConfig:
         return cls(**values)
 
     def final_map_size(self):
-        """Side of the last feature map: stem pool /2, each stage /2."""
+        """Side of the last feature map: stem /2, each stage /2."""
         return self.in_size // (2 ** (1 + len(self.stage_channels)))
 
 
@@ -72,8 +72,8 @@ class FeatureExtractor(nn.Module):
 
     def __init__(self, cfg):
         super().__init__()
-        layers = [nn.Conv2d(cfg.in_channels, cfg.stem_channels, 5, 1, 2, bias=False),
-                  nn.BatchNorm2d(cfg.stem_channels), nn.ReLU(inplace=True), nn.MaxPool2d(2)]
+        layers = [nn.Conv2d(cfg.in_channels, cfg.stem_channels, 5, 2, 2, bias=False),
+                  nn.BatchNorm2d(cfg.stem_channels), nn.ReLU(inplace=True)]
         c_in = cfg.stem_channels
         for c_out in cfg.stage_channels:
             layers.append(ResidualBlock(c_in, c_out, stride=2))

@@ -3,7 +3,7 @@
 """Losses of Feature Mapping and of the baselines, returned as a named dict.
 
 ``L = loss_syn + beta * loss_real + gamma * loss_map`` with
-- ``loss_syn``  = pose loss of ``h(f(x_syn))`` on synthetic crops (online renders + twins),
+- ``loss_syn``  = pose loss of ``h(f(x_syn))`` on synthetic crops (online renders),
 - ``loss_real`` = pose loss of ``h(g(f(x_real)))`` (``h(f(x_real))`` for baselines),
 - ``loss_map``  = ``|| stopgrad(f(x_twin)) - g(f(x_real)) ||^2`` per sample, batch mean.
 Pose loss: squared error summed over the 42 normalised coordinates, batch mean.
@@ -30,21 +30,22 @@ def compute_losses(model, batch, beta, gamma, use_g):
     """Return ``{'loss_syn', 'loss_real', 'loss_map', 'total'}`` (present terms only + total).
 
     ``batch`` may hold ``syn`` / ``syn_target`` ``(B, 1, S, S)`` / ``(B, 42)``, ``real`` /
-    ``real_target``, and ``twin`` (the synthetic twins of ``real``, same targets). All crops
-    go through f in ONE forward pass so batch-norm sees the same mix in every step.
+    ``real_target``, and ``twin`` (the synthetic twins of ``real``, same targets).
+    Synthetic and real crops share one forward pass of f; the twins get their own pass
+    without gradient (the stop-gradient, kept out of batch-norm's coupling of samples).
     """
-    names = [k for k in ('syn', 'real', 'twin') if k in batch]
+    names = [k for k in ('syn', 'real') if k in batch]
     sizes = [batch[k].shape[0] for k in names]
     features = dict(zip(names, torch.split(model.f(torch.cat([batch[k] for k in names])),
                                            sizes)))
+    if 'twin' in batch:
+        with torch.no_grad():
+            features['twin'] = model.f(batch['twin'])
     losses = {}
     total = 0.0
     if 'syn' in features:
         syn_target = batch['syn_target']
         syn_features = features['syn']
-        if 'twin' in features:  # twins are labelled synthetic images too
-            syn_features = torch.cat([syn_features, features['twin']])
-            syn_target = torch.cat([syn_target, batch['real_target']])
         losses['loss_syn'] = pose_loss(model.h(syn_features), syn_target)
         total = total + losses['loss_syn']
     if 'real' in features:
@@ -52,7 +53,7 @@ def compute_losses(model, batch, beta, gamma, use_g):
         losses['loss_real'] = pose_loss(model.h(mapped), batch['real_target'])
         total = total + (beta if use_g else 1.0) * losses['loss_real']
         if 'twin' in features:
-            gap = features['twin'].detach() - mapped
+            gap = features['twin'] - mapped  # twin features carry no gradient
             losses['loss_map'] = (gap ** 2).sum(dim=1).mean()
             total = total + gamma * losses['loss_map']
     losses['total'] = total

@@ -1,0 +1,36 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Training config: YAML and --set overrides, validation, round trip through a dict."""
+
+import pytest
+
+from training.config import from_dict, load_config, parse_set, TrainConfig
+
+
+def test_overrides_from_yaml_then_set(tmp_path):
+    path = tmp_path / 'c.yaml'
+    path.write_text('method: mix\noptim:\n  lr: 0.001\n  batch_size: 16\n')
+    cfg = load_config(path, ['optim.batch_size=8', 'crop.cube_mm=[250, 250, 250]'])
+    assert cfg.method == 'mix' and cfg.optim.lr == 0.001 and cfg.optim.batch_size == 8
+    assert cfg.crop.cube_mm == (250.0, 250.0, 250.0) and isinstance(cfg.crop.cube_mm, tuple)
+
+
+def test_round_trip_through_dict():
+    cfg = load_config(None, ['net.feature_dim=64', 'data.seed=4'])
+    assert from_dict(cfg.to_dict()) == cfg
+
+
+@pytest.mark.parametrize('items, message', [
+    (['method=magic'], 'method must be one of'),
+    (['optim.nope=1'], "unknown config key 'nope'"),
+    (['crop.crop_size=64'], 'crop.crop_size 64 != net.in_size 128'),
+    (['lr'], 'expects key=value'),
+])
+def test_bad_overrides_are_clear_errors(items, message):
+    with pytest.raises(ValueError, match=message):
+        load_config(None, items)
+
+
+def test_parse_set_nests_and_parses_values():
+    assert parse_set(['a.b=3', 'a.c=x', 'd=true']) == {'a': {'b': 3, 'c': 'x'}, 'd': True}
+    assert TrainConfig().validate().method == 'fm'

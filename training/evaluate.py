@@ -1,0 +1,82 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Offline evaluation of hand weights on the real-like test set (or NYU test frames).
+
+``python -m training.evaluate --weights W [--out DIR] [--set data.source=...]``
+writes the same report (JSON + PNG + Markdown) as the bag evaluation, from the same metric
+code (fm_pose_ros/metrics.py). Predictions use the node's path: ``h(g(f(crop)))``, decoded by
+the crop transform travelling with each test sample.
+"""
+
+import argparse
+import logging
+import sys
+import time
+
+import numpy as np
+import torch
+
+from fm_pose_ros.checkpoint import CheckpointError, load_hand_model
+from fm_pose_ros.metrics import hand_report
+from fm_pose_ros.report import write_report
+
+LOGGER = logging.getLogger('training.evaluate')
+
+
+def predict_normalised(model, crops, device, batch_size=256):
+    """Run ``h(g(f(.)))`` on crops ``(N, 1, S, S)``; return ``(N, 42)`` numpy."""
+    was_training = model.training
+    model.eval()
+    outputs = []
+    with torch.inference_mode():
+        for start in range(0, len(crops), batch_size):
+            chunk = torch.from_numpy(np.ascontiguousarray(crops[start:start + batch_size]))
+            outputs.append(model(chunk.to(device)).float().cpu().numpy())
+    model.train(was_training)
+    return np.concatenate(outputs)
+
+
+def decode_all(outputs, transforms):
+    """Normalised outputs ``(N, 42)`` + crop transforms -> joints ``(N, 14, 3)`` mm."""
+    return np.stack([t.denormalise_joints(o) for o, t in zip(outputs, transforms)])
+
+
+def evaluate_crops(model, test_set, device):
+    """Metrics dict (metrics.hand_report) of ``model`` on a test set from hand_data."""
+    start = time.perf_counter()
+    outputs = predict_normalised(model, test_set['crops'], device)
+    per_frame_ms = (time.perf_counter() - start) * 1e3 / max(len(outputs), 1)
+    pred = decode_all(outputs, test_set['transforms'])
+    report = hand_report(pred, test_set['joints_mm'])
+    report['network_ms_per_frame_batched'] = per_frame_ms
+    return report
+
+
+def main(argv=None):
+    """Evaluate a weights file on the configured test set and write the report."""
+    from training.config import load_config
+    from training.hand_data import HandTrainingData
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--weights', required=True)
+    parser.add_argument('--out', default='runs/eval')
+    parser.add_argument('--config', help='YAML overrides (data section used)')
+    parser.add_argument('--set', action='append', default=[], metavar='KEY=VALUE')
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format='%(message)s')
+    try:
+        model, metadata, _ = load_hand_model(args.weights)
+        cfg = load_config(args.config, args.set)
+    except (CheckpointError, OSError, ValueError) as exc:
+        print(f'training.evaluate: {exc}', file=sys.stderr)
+        return 2
+    report = evaluate_crops(model, HandTrainingData(cfg, train=False).test_set(), 'cpu')
+    report['weights'] = args.weights
+    report['method'] = metadata.get('training', {}).get('method')
+    write_report(args.out, report, f'Hand evaluation: {args.weights}')
+    LOGGER.info('mean joint error %.2f mm on %d frames -> %s', report['mean_joint_error_mm'],
+                report['frames_out'], args.out)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
