@@ -50,6 +50,14 @@ def atomic_write(path, write):
             os.remove(tmp)
 
 
+def atomic_write_text(path, text):
+    """Write a text file atomically (UTF-8)."""
+    def write(tmp):
+        with open(tmp, 'w', encoding='utf-8') as handle:
+            handle.write(text)
+    atomic_write(path, write)
+
+
 def hand_metadata(net_cfg, crop, trained, training=None, metrics=None):
     """Build the metadata document of a hand model."""
     return {
