@@ -172,6 +172,31 @@ def _centre_of_mass_in_cube(depth, com, K, settings):
     return backproject(u.mean() + origin[1], v.mean() + origin[0], float(d.mean()), K)
 
 
+def crop_matrix(com, cube, K, size):
+    """Affine ``(2, 3)`` from full-image pixels to crop pixels of the cube around ``com``."""
+    u0, v0, u1, v1 = cube_bounds(com, cube, K)
+    sx, sy = size / (u1 - u0), size / (v1 - v0)
+    # crop pixel j has its centre at image u = u0 + (j + 0.5) / sx
+    return np.array([[sx, 0.0, -u0 * sx - 0.5], [0.0, sy, -v0 * sy - 0.5]])
+
+
+def crop_camera(com, cube, K, size):
+    """Intrinsics of a virtual camera whose image IS the crop (for rendering crops directly)."""
+    M = crop_matrix(com, cube, K, size)
+    return np.array([[M[0, 0] * K[0, 0], 0.0, M[0, 0] * K[0, 2] + M[0, 2]],
+                     [0.0, M[1, 1] * K[1, 1], M[1, 1] * K[1, 2] + M[1, 2]],
+                     [0.0, 0.0, 1.0]])
+
+
+def normalise_depth(depth_mm, com_z, cube_z):
+    """Depth (mm, 0 = none) -> [-1, 1]: (d - com_z) / (cube_z / 2); missing and behind = +1."""
+    depth_mm = np.asarray(depth_mm, np.float32)
+    normalised = (depth_mm - np.float32(com_z)) / np.float32(cube_z / 2.0)
+    normalised[depth_mm <= 0] = 1.0
+    np.clip(normalised, -1.0, 1.0, out=normalised)
+    return normalised
+
+
 def crop_hand(depth_mm, K, com, settings=CropSettings()):
     """Crop the metric cube around ``com`` and normalise it.
 
@@ -180,17 +205,11 @@ def crop_hand(depth_mm, K, com, settings=CropSettings()):
     com = np.asarray(com, np.float64)
     cube = np.asarray(settings.cube_mm, np.float64)
     size = settings.crop_size
-    u0, v0, u1, v1 = cube_bounds(com, cube, K)
-    sx, sy = size / (u1 - u0), size / (v1 - v0)
-    # crop pixel j has its centre at image u = u0 + (j + 0.5) / sx
-    M = np.array([[sx, 0.0, -u0 * sx - 0.5], [0.0, sy, -v0 * sy - 0.5]])
+    M = crop_matrix(com, cube, K, size)
     crop = cv2.warpAffine(np.asarray(depth_mm, np.float32), M, (size, size),
                           flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT,
                           borderValue=0.0)
-    half_z = np.float32(cube[2] / 2.0)
-    normalised = (crop - np.float32(com[2])) / half_z
-    normalised[crop <= 0] = 1.0
-    np.clip(normalised, -1.0, 1.0, out=normalised)
+    normalised = normalise_depth(crop, com[2], cube[2])
     transform = CropTransform(com=com.astype(np.float32), cube=cube.astype(np.float32),
                               K=np.asarray(K, np.float64), M=M, crop_size=size)
     return normalised, transform

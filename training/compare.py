@@ -83,7 +83,7 @@ def main(argv=None):
     cfg = load_config(args.config, args.set)
     data = HandTrainingData(cfg)
     results, weights = {}, {}
-    for method in ('synthetic', 'real', 'mix', 'fm'):
+    for method in ('fm', 'synthetic', 'real', 'mix'):
         weights[method], trainer = train_method(cfg, method, args.out, data)
         results[method] = evaluate_crops(trainer.model, data.test_set(), trainer.device)
         if method == 'synthetic':

@@ -25,17 +25,18 @@ class DataConfig:
     num_real_test: int = 400     # real-like frames held out for evaluation
     com_jitter_mm: float = 10.0  # crop-centre noise on synthetic crops (localiser error)
     seed: int = 0                # data seed (test set, real set, synthetic stream)
+    cache_dir: str = 'runs/cache'  # prepared real crops (.npz), shared by all methods
 
 
 @dataclass(frozen=True)
 class OptimConfig:
     """Optimisation (defaults from a same-lab reimplementation; tune them)."""
 
-    batch_size: int = 64         # per process and per stream (synthetic, real pairs)
+    batch_size: int = 32         # per process and per stream (reimplementation: 64)
     lr: float = 3.3e-4           # Adam learning rate
     weight_decay: float = 1e-3   # Adam weight decay
-    stage1_steps: int = 1500     # fm: synthetic pre-training of f and h
-    stage2_steps: int = 1500     # fm: joint training with g (other methods: same budget)
+    stage1_steps: int = 1000     # fm: synthetic pre-training of f and h
+    stage2_steps: int = 1000     # fm: joint training with g (other methods: same budget)
     beta: float = 1.0            # weight of the real pose loss through g
     gamma: float = 0.2           # weight of the feature-mapping loss
     lr_drop_at: float = 0.7      # fraction of each stage after which lr is divided by 10

@@ -19,7 +19,6 @@ from fm_pose_ros.hand_codec import crop_hand, CropTransform, HandCodec
 from fm_pose_ros.hand_joints import NUM_JOINTS
 
 LOGGER = logging.getLogger(__name__)
-CACHE_DIR = os.path.join('runs', 'cache')
 
 
 def prepare_pairs(records, settings):
@@ -57,15 +56,15 @@ def transforms_of(arrays, settings):
             for com, K, M in zip(arrays['com'], arrays['K'], arrays['M'])]
 
 
-def cached(name, key_dict, build):
-    """Load ``runs/cache/<name>-<hash>.npz`` or build (dict of arrays) and save it."""
+def cached(folder, name, key_dict, build):
+    """Load ``<folder>/<name>-<hash>.npz`` or build (dict of arrays) and save it."""
     digest = hashlib.sha256(json.dumps(key_dict, sort_keys=True).encode()).hexdigest()[:12]
-    path = os.path.join(CACHE_DIR, f'{name}-{digest}.npz')
+    path = os.path.join(folder, f'{name}-{digest}.npz')
     if os.path.exists(path):
         with np.load(path, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
     arrays = build()
-    os.makedirs(CACHE_DIR, exist_ok=True)
+    os.makedirs(folder, exist_ok=True)
     tmp = path + '.tmp.npz'
     np.savez(tmp, **arrays)
     os.replace(tmp, path)
@@ -79,10 +78,12 @@ class HandTrainingData:
         self.settings = cfg.crop
         self.jitter = cfg.data.com_jitter_mm
         source = _make_source(cfg.data)
-        key = {'data': cfg.data.__dict__, 'crop': cfg.crop.__dict__, 'source': source.name}
-        self.test = cached(f'{source.name}-test', key, lambda: prepare_pairs(
+        key = {'data': {k: v for k, v in cfg.data.__dict__.items() if k != 'cache_dir'},
+               'crop': cfg.crop.__dict__, 'source': source.name, 'version': 1}
+        folder = cfg.data.cache_dir
+        self.test = cached(folder, f'{source.name}-test', key, lambda: prepare_pairs(
             source.test_records(), self.settings))
-        self.train = (cached(f'{source.name}-train', key, lambda: prepare_pairs(
+        self.train = (cached(folder, f'{source.name}-train', key, lambda: prepare_pairs(
             source.train_records(), self.settings)) if train else None)
         self.source = source
         LOGGER.info('real pairs: %d train, %d test (localiser missed %s / %s)',
@@ -110,7 +111,7 @@ class HandTrainingData:
 
 def _make_source(data_cfg):
     if data_cfg.source == 'simreal':
-        from training.sources import SimRealSource
+        from training.datasets import SimRealSource
         return SimRealSource(data_cfg)
-    from training.sources import NyuSource
+    from training.nyu import NyuSource
     return NyuSource(data_cfg)

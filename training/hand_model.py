@@ -129,7 +129,7 @@ _PALM_CAPSULES = (
        ((28.0, 45.0, 0.0), (-28.0, 45.0, 0.0), 16.0, 'palm'),
        (0, 12, 11.0, 'palm'), (16, (15.0, 52.0, -3.0), 14.0, 'palm')])
 CAPSULES = _FINGER_CAPSULES + _THUMB_CAPSULES + _PALM_CAPSULES
-FOREARM = ((0.0, 0.0, 0.0), (0.0, -260.0, 0.0), 31.0)
+FOREARM_LENGTH_MM, FOREARM_RADIUS_MM = 260.0, 31.0
 
 
 def _endpoint(spec, points, scale):
@@ -170,15 +170,28 @@ def capsules(pose, forearm=False):
     angles, rotation, translation, shape = _as_torch(pose)
     points = hand_points(angles, shape)
     scale = shape[:, 0:1]
-    specs = CAPSULES + ([FOREARM + ('palm',)] if forearm else [])
     ends, radii = [], []
-    for a, b, radius, kind in specs:
+    for a, b, radius, kind in CAPSULES:
         ends.append(torch.stack([_endpoint(a, points, scale), _endpoint(b, points, scale)], 1))
         thickness = shape[:, 1] if kind == 'finger' else shape[:, 2]
         radii.append(radius * scale[:, 0] * thickness)
     ends = torch.stack(ends, 1)                                       # (B, P, 2, 3)
-    cam = to_camera(ends.reshape(len(ends), -1, 3), rotation, translation)
-    return cam.reshape(ends.shape).numpy(), torch.stack(radii, 1).numpy()
+    cam = to_camera(ends.reshape(len(ends), -1, 3), rotation, translation).reshape(ends.shape)
+    radii = torch.stack(radii, 1)
+    if forearm:
+        arm_ends, arm_radii = _forearm(rotation, translation, shape)
+        cam, radii = torch.cat([cam, arm_ends], 1), torch.cat([radii, arm_radii], 1)
+    return cam.numpy(), radii.numpy()
+
+
+def _forearm(rotation, translation, shape):
+    """Forearm capsule from the wrist, down the hand's -y and away from the camera."""
+    down = -axis_angle_to_matrix(rotation)[:, :, 1]                  # hand -y, camera frame
+    direction = down + torch.tensor([0.0, 0.0, 1.2], dtype=down.dtype)
+    direction = direction / direction.norm(dim=1, keepdim=True)
+    end = translation + direction * FOREARM_LENGTH_MM * shape[:, 0:1]
+    ends = torch.stack([translation, end], 1)[:, None]                # (B, 1, 2, 3)
+    return ends, (FOREARM_RADIUS_MM * shape[:, 0] * shape[:, 2])[:, None]
 
 
 def _random_rotations(rng, n, max_tilt, max_roll, back_facing):

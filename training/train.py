@@ -82,7 +82,7 @@ def train_step(objective, optimizer, batch, cfg, stage, step, device):
     optimizer.zero_grad(set_to_none=True)
     losses['total'].backward()
     optimizer.step()
-    return {k: float(v) for k, v in losses.items()}
+    return {k: float(v.detach()) for k, v in losses.items()}
 
 
 class Trainer:
@@ -104,7 +104,7 @@ class Trainer:
                           if self.world > 1 else objective)
         self.data = data or HandTrainingData(cfg)
         self.writer = _tensorboard(cfg.out_dir) if self.rank == 0 else None
-        self.last_losses = {}
+        self.history = []                    # losses of every step run in this process
 
     def _maybe_resume(self):
         path = os.path.join(self.cfg.out_dir, RESUME_FILE)
@@ -114,8 +114,11 @@ class Trainer:
         LOGGER.info('resumed from %s at step %d', path, step)
         return step
 
-    def run(self):
-        """Train to the end of the plan; return the path of the exported weights."""
+    def run(self, stop_at=None):
+        """Train to the end of the plan; return the path of the exported weights.
+
+        ``stop_at`` ends the run early at that step without exporting (simulates a kill).
+        """
         plan = stage_plan(self.cfg)
         total = plan[-1][4]
         bar = tqdm(total=total, initial=self.step, disable=self.rank != 0, desc=self.cfg.method)
@@ -123,11 +126,14 @@ class Trainer:
             stage = next(s for s in plan if s[3] <= self.step < s[4])
             batch = make_batch(self.data, stage[1], self.cfg, self.step, self.rank)
             self.model.train()
-            self.last_losses = train_step(self.objective, self.optimizer, batch, self.cfg,
-                                          stage, self.step, self.device)
+            self.history.append(train_step(self.objective, self.optimizer, batch, self.cfg,
+                                           stage, self.step, self.device))
             self.step += 1
             bar.update(1)
             self._after_step(stage, total)
+            if self.step == stop_at:
+                bar.close()
+                return None
         bar.close()
         return self._export() if self.rank == 0 else None
 
@@ -135,10 +141,10 @@ class Trainer:
         if self.rank != 0:
             return
         if self.step % self.cfg.log_every == 0 or self.step == total:
-            for name, value in self.last_losses.items():
+            for name, value in self.history[-1].items():
                 self.writer.add_scalar(f'{stage[0]}/{name}', value, self.step)
             LOGGER.info('step %d %s %s', self.step, stage[0],
-                        ' '.join(f'{k}={v:.4f}' for k, v in self.last_losses.items()))
+                        ' '.join(f'{k}={v:.4f}' for k, v in self.history[-1].items()))
         if self.step % self.cfg.ckpt_every == 0 or self.step == total:
             save_training_state(os.path.join(self.cfg.out_dir, RESUME_FILE), self.model,
                                 self.optimizer, self.step, self.cfg.to_dict())
