@@ -29,7 +29,7 @@ setup(
     entry_points={
         'console_scripts': [
             'hand_node = fm_pose_ros.hand_node:main',
-            'fm_pose_demo = fm_pose_ros.demo:main',
+            'replay_eval = fm_pose_ros.replay_eval:main',
         ],
     },
 )

@@ -8,7 +8,8 @@ import shutil
 
 # Keep test traffic on this machine and off other runs' DDS domains (set before rclpy loads).
 os.environ.setdefault('ROS_DOMAIN_ID', str(random.Random(os.getpid()).randint(1, 100)))
-os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
+# loopback only (ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST lost frames between processes here)
+os.environ.setdefault('ROS_LOCALHOST_ONLY', '1')
 os.environ.setdefault('RCUTILS_COLORIZED_OUTPUT', '0')
 # as launch/hand.launch.py does: shared memory + TCP for large images (DESIGN.md section 5)
 os.environ.setdefault('FASTDDS_BUILTIN_TRANSPORTS', 'LARGE_DATA')

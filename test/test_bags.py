@@ -1,0 +1,77 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""rosbag2 files: mcap and sqlite3 round trips, stamps, and clear errors on bad bags."""
+
+import os
+
+import numpy as np
+import pytest
+
+from conftest import blob_frame
+from fm_pose_ros.bags import (
+    BagError, DEFAULT_TOPICS, frames_from_messages, read_messages, write_hand_bag)
+
+
+def hand_frames(count=4):
+    """Blob frames whose 14 'joints' sit on a ring inside the cube around the blob."""
+    frames = []
+    for i in range(count):
+        depth, K, centre = blob_frame(centre_mm=(10.0 * i, -5.0, 520.0 + 10 * i))
+        angles = np.linspace(0, 2 * np.pi, 14, endpoint=False)
+        joints = centre + np.stack([60 * np.cos(angles), 60 * np.sin(angles),
+                                    np.full(14, -20.0)], 1)
+        frames.append({'depth': depth, 'K': K, 'joints': joints})
+    return frames
+
+
+@pytest.mark.parametrize('storage', ['mcap', 'sqlite3'])
+@pytest.mark.parametrize('encoding', ['16UC1', '32FC1'])
+def test_round_trip(tmp_path, storage, encoding):
+    frames = hand_frames()
+    path = str(tmp_path / 'bag')
+    assert write_hand_bag(path, frames, rate_hz=30.0, storage=storage, encoding=encoding) == 4
+    assert not os.path.exists(path + '.partial')
+    back = list(frames_from_messages(read_messages(path, DEFAULT_TOPICS)))
+    assert len(back) == 4
+    stamps = [f['stamp'] for f in back]
+    np.testing.assert_allclose(np.diff(stamps), 1e9 / 30.0, atol=1)
+    for original, restored in zip(frames, back):
+        np.testing.assert_allclose(restored['depth'], np.rint(original['depth'])
+                                   if encoding == '16UC1' else original['depth'], atol=1e-3)
+        np.testing.assert_allclose(restored['K'], original['K'])
+        np.testing.assert_allclose(restored['joints'], original['joints'], atol=1e-6)
+
+
+def test_missing_and_corrupt_bags(tmp_path):
+    with pytest.raises(BagError, match='bag not found'):
+        read_messages(str(tmp_path / 'nope'), DEFAULT_TOPICS)
+    path = str(tmp_path / 'bag')
+    write_hand_bag(path, hand_frames(2))
+    with pytest.raises(BagError, match='has no topic /other'):
+        read_messages(path, {**DEFAULT_TOPICS, 'image': '/other'})
+    with pytest.raises(BagError, match='has type sensor_msgs/msg/CameraInfo'):
+        read_messages(path, {**DEFAULT_TOPICS, 'image': DEFAULT_TOPICS['camera_info']})
+    mcap = next(f for f in os.listdir(path) if f.endswith('.mcap'))
+    data = open(os.path.join(path, mcap), 'rb').read()
+    with open(os.path.join(path, mcap), 'wb') as handle:
+        handle.write(data[:len(data) // 2])
+    with pytest.raises(BagError, match='cannot read bag'):
+        read_messages(path, DEFAULT_TOPICS)
+    with open(os.path.join(path, mcap), 'wb') as handle:
+        handle.write(os.urandom(5000))
+    with pytest.raises(BagError, match='cannot read bag'):
+        read_messages(path, DEFAULT_TOPICS)
+
+
+def test_writer_refuses_to_overwrite_and_cleans_up_on_error(tmp_path):
+    path = str(tmp_path / 'bag')
+    write_hand_bag(path, hand_frames(1))
+    with pytest.raises(BagError, match='exists already'):
+        write_hand_bag(path, hand_frames(1))
+
+    def broken():
+        yield hand_frames(1)[0]
+        raise RuntimeError('generator failed')
+    with pytest.raises(RuntimeError):
+        write_hand_bag(str(tmp_path / 'other'), broken())
+    assert sorted(os.listdir(tmp_path)) == ['bag']
