@@ -53,7 +53,7 @@ def plot_latency(latency_ms, path):
 
 
 def summary_markdown(report, title, plots):
-    """A short Markdown summary of the key numbers and the plots."""
+    """Write a short Markdown summary of the key numbers and the plots."""
     latency = report['latency_ms']
     lines = [f'# {title}', '',
              f"- frames in / out (matched): {report['frames_in']} / {report['frames_out']}",

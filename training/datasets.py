@@ -111,4 +111,3 @@ class SimRealSource:
     def synthetic_crops(self, rng, n, settings, jitter_mm):
         """Online clean synthetic crops and targets."""
         return synthetic_crops(rng, n, settings, jitter_mm)
-

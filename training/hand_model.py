@@ -34,9 +34,9 @@ THUMB_REST = np.radians(50.0)                           # rest angle from +y tow
 WRIST_SIDES = np.array([[26.0, 0.0, 0.0], [-26.0, 0.0, 0.0]])
 PALM_CENTRE = np.array([0.0, 45.0, 0.0])
 # (low, high) radians for the 20 angles
-ANGLE_LIMITS = np.radians(np.array(
-    [[-15, 90], [-20, 20], [0, 105], [0, 85]] * 4 + [[-20, 60], [-30, 45], [-10, 70],
-                                                      [-15, 85]], dtype=np.float64))
+_FINGER_LIMITS = [[-15, 90], [-20, 20], [0, 105], [0, 85]]
+_THUMB_LIMITS = [[-20, 60], [-30, 45], [-10, 70], [-15, 85]]
+ANGLE_LIMITS = np.radians(np.array(_FINGER_LIMITS * 4 + _THUMB_LIMITS, dtype=np.float64))
 NUM_ANGLES = 20
 
 
@@ -150,7 +150,7 @@ def _as_torch(pose):
 
 
 def joints_torch(angles, rotation, translation, shape):
-    """The 14 evaluation joints ``(B, 14, 3)`` mm, camera frame (differentiable)."""
+    """Compute the 14 evaluation joints ``(B, 14, 3)`` mm, camera frame (differentiable)."""
     points = hand_points(angles, shape)
     scale = shape[:, 0:1, None]
     fixed = torch.as_tensor(np.stack([WRIST_SIDES[0], WRIST_SIDES[1], PALM_CENTRE]),
@@ -161,7 +161,7 @@ def joints_torch(angles, rotation, translation, shape):
 
 
 def joints(pose):
-    """The 14 evaluation joints ``(B, 14, 3)`` mm, camera frame, hand_joints order."""
+    """Compute the 14 evaluation joints ``(B, 14, 3)`` mm, camera frame, hand_joints order."""
     return joints_torch(*_as_torch(pose)).numpy()
 
 
@@ -250,7 +250,7 @@ def place_palm_centre(pose, target_mm):
 
 
 def perturb_poses(pose, rng, sigma=np.radians(12.0)):
-    """The paper's scheme: a labelled pose with random articulation changes."""
+    """Perturb labelled poses with random articulations (the paper's scheme)."""
     angles = np.clip(pose.angles + rng.normal(0, sigma, pose.angles.shape),
                      ANGLE_LIMITS[:, 0], ANGLE_LIMITS[:, 1])
     perturbed = HandPose(angles, pose.rotation, pose.translation, pose.shape)

@@ -115,7 +115,7 @@ def clutter_capsules(rng, hand_z, K, height, width, scene=SceneModel()):
 
 
 def background(rng, K, height, width, scene=SceneModel()):
-    """A tilted back wall (mm depth map)."""
+    """Render a tilted back wall (mm depth map)."""
     normal = np.array([rng.normal(0, 0.15), rng.normal(0, 0.15), 1.0])
     normal /= np.linalg.norm(normal)
     return plane_depth(K, height, width, normal, rng.uniform(*scene.wall_mm))
