@@ -19,7 +19,7 @@ $(STAMP): requirements.txt setup.py package.xml
 venv: $(STAMP)
 
 demo: venv
-	$(PY) -m fm_pose_ros.demo --out $(DEMO_DIR)
+	$(PY) -m training.demo --out $(DEMO_DIR)
 
 test: venv
 	$(PY) -m pytest -q -p no:cacheprovider test

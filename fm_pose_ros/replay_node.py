@@ -96,7 +96,10 @@ def _publish_all(args, messages, player, executor):
         if args.mode == 'lockstep':
             _spin_until(executor, lambda: stamp in player.outputs, args.timeout)
     _spin_until(executor, lambda: set(sent) <= set(player.outputs), args.timeout)
-    return dict(player.outputs), sent, time.perf_counter() - start
+    outputs = dict(player.outputs)
+    # active window: first publication -> last output (not the final wait for stragglers)
+    end = max((t for _, t in outputs.values()), default=time.perf_counter())
+    return outputs, sent, end - start
 
 
 def listen(args):

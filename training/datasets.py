@@ -10,7 +10,7 @@ and for real-like frames ``twin`` (H, W): the clean render of the same hand and 
 import numpy as np
 
 from fm_pose_ros.hand_codec import backproject, crop_camera, normalise_depth
-from training.hand_model import capsules, joints, PoseSampling, sample_poses
+from training.hand_model import capsules, HandPose, joints, PoseSampling, sample_poses
 from training.render_depth import render_depth
 from training.sensor_sim import (
     apply_sensor, background, clutter_capsules, composite, SceneModel, SensorModel)
@@ -54,11 +54,16 @@ def synthetic_crops(rng, n, settings, jitter_mm, K=K_VGA, sampling=PoseSampling(
 
 
 def real_like_frames(rng, n, K=K_VGA, size=VGA, sensor=SensorModel(), scene=SceneModel(),
-                     label_noise=True):
-    """Yield ``n`` real-like records (sensor effects, forearm, clutter) with their twins."""
+                     label_noise=True, poses=None):
+    """Yield ``n`` real-like records (sensor effects, forearm, clutter) with their twins.
+
+    ``poses`` (a HandPose of length n) replaces the random poses, e.g. a pose_sequence.
+    """
     height, width = size
     for start in range(0, n, 16):
-        pose = sample_poses(rng, min(16, n - start), REAL_SAMPLING)
+        count = min(16, n - start)
+        pose = (sample_poses(rng, count, REAL_SAMPLING) if poses is None
+                else poses.take(np.arange(start, start + count)))
         true_joints = joints(pose)
         hand_ends, hand_radii = capsules(pose)
         arm_ends, arm_radii = capsules(pose, forearm=True)
@@ -76,6 +81,19 @@ def real_like_frames(rng, n, K=K_VGA, size=VGA, sensor=SensorModel(), scene=Scen
             noise = rng.normal(0, scene.label_noise_mm, (14, 3)) if label_noise else 0.0
             yield {'depth': apply_sensor(clean, K, rng, sensor), 'twin': twins[i], 'K': K,
                    'joints': true_joints[i] + noise, 'joints_true': true_joints[i]}
+
+
+def pose_sequence(rng, n, keys=4, sampling=REAL_SAMPLING):
+    """A smooth motion: ``n`` poses interpolated between ``keys`` random key poses."""
+    key = sample_poses(rng, keys, sampling)
+    t = np.linspace(0, keys - 1, n)
+    i = np.minimum(t.astype(int), keys - 2)
+    w = (t - i)[:, None]
+
+    def blend(values):
+        return values[i] * (1 - w) + values[i + 1] * w
+    return HandPose(blend(key.angles), blend(key.rotation), blend(key.translation),
+                    blend(key.shape))
 
 
 def synthetic_frames(rng, n, K=K_VGA, size=VGA, sampling=PoseSampling()):
