@@ -11,7 +11,7 @@ import numpy as np
 
 from fm_pose_ros.hand_joints import JOINT_NAMES
 
-CURVE_THRESHOLDS_MM = tuple(range(0, 81, 5))
+CURVE_THRESHOLDS_MM = tuple(range(0, 81))  # mm, the 0-80 mm axis of the usual hand plot
 
 
 def joint_errors_mm(pred, gt):
@@ -31,7 +31,9 @@ def within_curve(errors):
 
 def hand_metrics(pred, gt):
     """Mean error, per-joint errors and the within-D curve of ``pred`` against ``gt``."""
-    errors = joint_errors_mm(pred, gt)
+    errors = joint_errors_mm(pred, gt)  # (N, 14) mm
+    if errors.shape[1] != len(JOINT_NAMES):
+        raise ValueError(f'expected {len(JOINT_NAMES)} joints, got {errors.shape[1]}')
     per_joint = errors.mean(axis=0) if len(errors) else np.full(len(JOINT_NAMES), np.nan)
     return {
         'mean_joint_error_mm': float(errors.mean()) if errors.size else float('nan'),
@@ -51,9 +53,14 @@ def latency_stats(latency_ms):
     return stats
 
 
-def hand_report(pred, gt, latency_ms=(), frames_in=None, frames_out=None, duration_s=None,
+def hand_report(pred, gt, latency_ms=None, frames_in=None, frames_out=None, duration_s=None,
                 extra=None):
-    """Report dict: DESIGN.md keys + hand metrics; ``frames_*`` default to the matched count."""
+    """Build the report dict: DESIGN.md section 4 keys + hand metrics.
+
+    ``pred`` and ``gt`` are ``(N, 14, 3)`` mm; ``latency_ms`` end-to-end latencies (ms, may
+    be None); ``frames_in`` / ``frames_out`` default to N; ``fps`` = frames_out / duration_s
+    (NaN without a duration); ``extra`` is merged in last.
+    """
     metrics = hand_metrics(pred, gt)
     count = metrics['frames']
     frames_out = count if frames_out is None else frames_out
@@ -62,7 +69,7 @@ def hand_report(pred, gt, latency_ms=(), frames_in=None, frames_out=None, durati
         'frames_in': count if frames_in is None else frames_in,
         'frames_out': frames_out,
         **metrics,
-        'latency_ms': latency_stats(latency_ms),
+        'latency_ms': latency_stats(() if latency_ms is None else latency_ms),
         'fps': float(frames_out / duration_s) if duration_s else float('nan'),
     }
     report.update(extra or {})
