@@ -84,7 +84,7 @@ def real_like_frames(rng, n, K=K_VGA, size=VGA, sensor=SensorModel(), scene=Scen
 
 
 def pose_sequence(rng, n, keys=4, sampling=REAL_SAMPLING):
-    """A smooth motion: ``n`` poses interpolated between ``keys`` random key poses."""
+    """Interpolate ``n`` poses (a smooth motion) between ``keys`` random key poses."""
     key = sample_poses(rng, keys, sampling)
     t = np.linspace(0, keys - 1, n)
     i = np.minimum(t.astype(int), keys - 2)
