@@ -15,7 +15,7 @@ import shutil
 from geometry_msgs.msg import PoseArray
 import numpy as np
 from rclpy.serialization import deserialize_message, serialize_message
-from rosbags.rosbag2 import Reader, StoragePlugin, Writer
+from rosbags.rosbag2 import Reader, StoragePlugin, Writer, WriterError
 from rosbags.typesys import get_typestore, Stores
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
@@ -35,6 +35,9 @@ DEFAULT_START_NS = 1_700_000_000 * 10**9
 
 class BagError(RuntimeError):
     """A bag that cannot be written or read as a hand recording (one-line message)."""
+
+    def __init__(self, message):
+        super().__init__(' '.join(str(message).split()))  # one line, whatever the cause said
 
 
 def _stamp(stamp_ns):
@@ -56,29 +59,63 @@ def frame_messages(frame, stamp_ns, encoding, frame_id):
 
 def write_hand_bag(path, frames, rate_hz=30.0, start_ns=DEFAULT_START_NS, encoding='16UC1',
                    frame_id='camera_depth_optical_frame', storage='mcap', topics=None):
-    """Write frame records (depth mm, K, joints mm) as a rosbag2; return the frame count."""
+    """Write frame records as a rosbag2 folder at ``path``; return the number of frames.
+
+    ``frames``: iterable of dicts with ``depth`` (H, W) float mm (0 = invalid), ``K`` (3, 3),
+    ``joints`` (14, 3) mm or None (no ground truth message) and optionally ``stamp`` (int ns,
+    header stamp). Frame i is logged at ``start_ns + i / rate_hz`` s and, without ``stamp``,
+    stamped with that time; image, CameraInfo and ground truth share the stamp. ``topics``
+    overrides DEFAULT_TOPICS by role. Written in ``<path>.partial`` and renamed at the end.
+    """
     if storage not in STORAGES:
         raise BagError(f"storage must be one of {', '.join(STORAGES)}, got {storage!r}")
+    if rate_hz <= 0:
+        raise BagError(f'rate_hz must be positive, got {rate_hz}')
     if os.path.exists(path):
         raise BagError(f'{path} exists already')
     topics = {**DEFAULT_TOPICS, **(topics or {})}
     tmp = f'{os.fspath(path).rstrip(os.sep)}.partial'
     shutil.rmtree(tmp, ignore_errors=True)
-    typestore = get_typestore(Stores.ROS2_KILTED)
     count = 0
     try:
         with Writer(tmp, version=9, storage_plugin=STORAGES[storage]) as writer:
-            connections = {role: writer.add_connection(topics[role], MSG_TYPES[role][0],
-                                                       typestore=typestore)
-                           for role in MSG_TYPES}
+            connections = _add_connections(writer, topics)
             for count, frame in enumerate(frames, start=1):
-                stamp = int(start_ns) + round((count - 1) * 1e9 / rate_hz)
+                log_ns = int(start_ns) + round((count - 1) * 1e9 / rate_hz)
+                stamp = int(frame.get('stamp', log_ns))
                 for role, msg in frame_messages(frame, stamp, encoding, frame_id).items():
-                    writer.write(connections[role], stamp, serialize_message(msg))
+                    writer.write(connections[role], log_ns, serialize_message(msg))
         os.replace(tmp, path)
+    except (WriterError, OSError) as exc:
+        raise BagError(f'cannot write bag {path}: {exc}') from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return count
+
+
+def _add_connections(writer, topics):
+    typestore = get_typestore(Stores.ROS2_KILTED)
+    return {role: writer.add_connection(topics[role], MSG_TYPES[role][0], typestore=typestore)
+            for role in MSG_TYPES}
+
+
+def iter_raw(path, topics=None):
+    """Yield ``(topic, msgtype, log_time_ns, CDR bytes)`` in bag order (all topics by default).
+
+    The bytes are what rclpy's ``serialize_message`` produced; give them to
+    ``deserialize_message`` to get the recorded message back.
+    """
+    if not os.path.exists(path):
+        raise BagError(f'bag not found: {path}')
+    try:
+        with Reader(path) as reader:
+            connections = [c for c in reader.connections if topics is None or c.topic in topics]
+            for connection, timestamp, raw in reader.messages(connections):
+                yield connection.topic, connection.msgtype, timestamp, bytes(raw)
+    except BagError:
+        raise
+    except Exception as exc:  # rosbags raises many types for damaged files
+        raise BagError(f'cannot read bag {path}: {type(exc).__name__}: {exc}') from exc
 
 
 def read_messages(path, topics):
@@ -129,6 +166,18 @@ def ground_truth(messages):
     """``{stamp_ns: joints (14, 3) mm}`` from the ground-truth PoseArrays."""
     return {stamp_ns(msg.header): pose_array_to_joints(msg)
             for _, msg in messages.get('ground_truth', [])}
+
+
+def read_ground_truth(path, topic=DEFAULT_TOPICS['ground_truth']):
+    """Read a bag's ground truth: ``{header stamp ns: joints (14, 3) mm}``."""
+    truth = {}
+    for name, msgtype, _, raw in iter_raw(path, [topic]):
+        if msgtype != MSG_TYPES['ground_truth'][0]:
+            raise BagError(f'topic {name} has type {msgtype}, expected '
+                           f"{MSG_TYPES['ground_truth'][0]}")
+        msg = deserialize_message(raw, PoseArray)
+        truth[stamp_ns(msg.header)] = pose_array_to_joints(msg)
+    return truth
 
 
 def frames_from_messages(messages):

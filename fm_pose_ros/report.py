@@ -52,27 +52,44 @@ def plot_latency(latency_ms, path):
     _save(figure, path)
 
 
+PLOT_LINES = {
+    'error_curve.png': 'fraction of frames whose worst joint is within D mm, D = 0-80 mm',
+    'per_joint_error.png': 'mean 3D error of each of the 14 joints (mm)',
+    'latency.png': 'end-to-end latency (publish -> output received): histogram and per frame',
+}
+
+
 def summary_markdown(report, title, plots):
-    """Write a short Markdown summary of the key numbers and the plots."""
+    """Return a short Markdown summary: the key numbers, then one line per plot."""
     latency = report['latency_ms']
     lines = [f'# {title}', '',
-             f"- frames in / out (matched): {report['frames_in']} / {report['frames_out']}",
+             f"- frames in / out: {report['frames_in']} / {report['frames_out']} "
+             f"({report.get('frames', report['frames_out'])} matched to ground truth)",
              f"- mean 3D joint error: {report['mean_joint_error_mm']:.2f} mm",
              f"- latency p50 / p95 / p99 / max: {latency['p50']:.2f} / {latency['p95']:.2f} / "
              f"{latency['p99']:.2f} / {latency['max']:.2f} ms",
-             f"- output rate: {report['fps']:.1f} frames/s", '']
+             f"- output rate: {report['fps']:.1f} frames/s"]
+    node = report.get('node_stats') or {}
+    if 'p50_ms' in node:
+        lines.append(f"- node processing p50 / p99: {node['p50_ms']:.2f} / "
+                     f"{node.get('p99_ms', float('nan')):.2f} ms "
+                     f"({node.get('dropped', 0)} frames dropped by the node)")
     for key in ('notes', 'problems'):
-        for note in report.get(key, []):
-            lines.append(f'- {key[:-1]}: {note}')
-    lines += [f'![{name}]({name})' for name in plots]
+        lines += [f'- {key[:-1]}: {note}' for note in report.get(key, [])]
+    lines.append('')
+    lines += [f'- [{name}]({name}): {PLOT_LINES[name]}' for name in plots]
     return '\n'.join(lines) + '\n'
 
 
 def write_report(folder, report, title, latency_ms=None):
-    """Write report.json, the plots and summary.md into ``folder``; return the JSON path."""
+    """Write report.json, the plots and summary.md into ``folder``; return the JSON path.
+
+    ``report`` is a metrics.hand_report dict; ``latency_ms`` the per-frame end-to-end
+    latencies in frame order (ms), plotted when given. Every file is written atomically.
+    """
     os.makedirs(folder, exist_ok=True)
     plots = []
-    if report['frames_out']:
+    if report.get('frames', report['frames_out']):  # frames matched to ground truth
         plot_curve(report, os.path.join(folder, 'error_curve.png'))
         plot_per_joint(report, os.path.join(folder, 'per_joint_error.png'))
         plots += ['error_curve.png', 'per_joint_error.png']

@@ -7,7 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from fm_pose_ros.metrics import hand_report, joint_errors_mm, latency_stats
+from fm_pose_ros.hand_joints import JOINT_NAMES
+from fm_pose_ros.metrics import (
+    CURVE_THRESHOLDS_MM, hand_metrics, hand_report, joint_errors_mm, latency_stats)
 from fm_pose_ros.report import write_report
 
 
@@ -44,3 +46,52 @@ def test_report_folder(tmp_path):
     assert names == ['error_curve.png', 'latency.png', 'per_joint_error.png', 'report.json',
                      'summary.md']
     assert '8.66 mm' in (tmp_path / 'summary.md').read_text()
+
+
+def test_joint_errors_are_euclidean_per_frame_and_joint():
+    gt = np.zeros((2, 14, 3))
+    pred = gt.copy()
+    pred[0, 3] = (3.0, 4.0, 0.0)
+    pred[1, 13] = (0.0, 0.0, -2.0)
+    errors = joint_errors_mm(pred, gt)
+    assert errors[0, 3] == 5.0 and errors[1, 13] == 2.0 and errors.sum() == 7.0
+    with pytest.raises(ValueError, match='expected 14 joints'):
+        hand_metrics(np.zeros((2, 5, 3)), np.zeros((2, 5, 3)))
+
+
+def test_per_joint_errors_and_worst_joint_curve():
+    gt = np.random.default_rng(0).integers(-50, 50, (4, 14, 3)).astype(float)  # exact
+    pred = gt.copy()
+    pred[:, :, 0] += np.array([0.0, 10.0, 30.0, 100.0])[:, None]
+    pred[3, 0, 0] += 20.0  # frame 3: joint 0 is 120 mm off, the others 100 mm
+    metrics = hand_metrics(pred, gt)
+    assert metrics['frames'] == 4
+    assert metrics['mean_joint_error_mm'] == pytest.approx(140 / 4 + 20 / 56)
+    assert list(metrics['per_joint_error_mm']) == list(JOINT_NAMES)
+    assert metrics['per_joint_error_mm']['pinky_tip'] == pytest.approx(160 / 4)
+    assert metrics['per_joint_error_mm']['palm_centre'] == pytest.approx(140 / 4)
+    curve = metrics['within_curve']
+    assert curve['thresholds_mm'] == list(CURVE_THRESHOLDS_MM)
+    assert curve['thresholds_mm'][0] == 0 and curve['thresholds_mm'][-1] == 80
+    fraction = dict(zip(curve['thresholds_mm'], curve['fraction']))
+    assert fraction[0] == 0.25 and fraction[9] == 0.25 and fraction[10] == 0.5
+    assert fraction[29] == 0.5 and fraction[30] == 0.75 and fraction[80] == 0.75
+    assert all(np.diff(curve['fraction']) >= 0)
+
+
+def test_latency_percentiles():
+    stats = latency_stats(np.arange(1, 101, dtype=float))
+    assert set(stats) == {'p50', 'p95', 'p99', 'max'}
+    assert stats['p50'] == pytest.approx(50.5) and stats['max'] == 100.0
+    assert stats['p95'] == pytest.approx(95.05) and stats['p99'] == pytest.approx(99.01)
+
+
+def test_report_counts_extra_and_empty_input():
+    gt = np.zeros((3, 14, 3))
+    report = hand_report(gt + 1.0, gt, frames_in=5, frames_out=4, extra={'bag': 'x'})
+    assert report['task'] == 'hand' and report['frames_in'] == 5 and report['frames_out'] == 4
+    assert report['frames'] == 3 and report['bag'] == 'x' and np.isnan(report['fps'])
+    assert np.isnan(report['latency_ms']['p99'])  # latency_ms=None
+    empty = hand_report(np.zeros((0, 14, 3)), np.zeros((0, 14, 3)), frames_in=4)
+    assert empty['frames_out'] == 0 and np.isnan(empty['mean_joint_error_mm'])
+    assert empty['within_curve']['fraction'] == [0.0] * len(CURVE_THRESHOLDS_MM)

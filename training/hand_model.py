@@ -255,3 +255,46 @@ def perturb_poses(pose, rng, sigma=np.radians(12.0)):
                      ANGLE_LIMITS[:, 0], ANGLE_LIMITS[:, 1])
     perturbed = HandPose(angles, pose.rotation, pose.translation, pose.shape)
     return place_palm_centre(perturbed, joints(pose)[:, -1])
+
+
+def _kabsch(source, target):
+    """Rotations ``(B, 3, 3)`` and translations ``(B, 3)`` best mapping source onto target."""
+    mu_s, mu_t = source.mean(1, keepdims=True), target.mean(1, keepdims=True)
+    u, _, vt = np.linalg.svd((source - mu_s).transpose(0, 2, 1) @ (target - mu_t))
+    d = np.sign(np.linalg.det(u @ vt))
+    fix = np.tile(np.eye(3), (len(source), 1, 1))
+    fix[:, 2, 2] = d
+    R = (u @ fix @ vt).transpose(0, 2, 1)
+    return R, (mu_t - mu_s @ R.transpose(0, 2, 1))[:, 0]
+
+
+def fit_pose(target_mm, shape=None, iterations=300):
+    """Inverse kinematics: pose parameters whose 14 joints best match ``target_mm``.
+
+    ``target_mm`` ``(B, 14, 3)`` camera frame; ``shape`` ``(B, 3)`` (default: ones). Starts
+    from a Kabsch alignment of the open hand's palm joints, then minimises the squared joint
+    distances with Adam over angles (kept inside ANGLE_LIMITS), rotation and translation.
+    """
+    target = np.asarray(target_mm, np.float64)
+    n = len(target)
+    shape = np.ones((n, 3)) if shape is None else np.asarray(shape, np.float64)
+    rest = joints(HandPose(np.zeros((n, 20)), np.zeros((n, 3)), np.zeros((n, 3)), shape))
+    palm = [1, 3, 5, 7, 10, 11, 12, 13]                      # PIPs, thumb MCP, palm
+    R, t = _kabsch(rest[:, palm], target[:, palm])
+    low, high = (torch.as_tensor(v) for v in ANGLE_LIMITS.T)
+    free = torch.zeros(n, 20, dtype=torch.float64, requires_grad=True)
+    rotation = torch.tensor(Rotation.from_matrix(R).as_rotvec(), requires_grad=True)
+    translation = torch.tensor(t, requires_grad=True)
+    goal, shape_t = torch.as_tensor(target), torch.as_tensor(shape)
+    optimiser = torch.optim.Adam([free, rotation, translation], lr=0.05)
+    for step in range(iterations):
+        if step == iterations * 2 // 3:
+            for group in optimiser.param_groups:
+                group['lr'] = 0.01
+        angles = low + (high - low) * torch.sigmoid(free)
+        loss = ((joints_torch(angles, rotation, translation, shape_t) - goal) ** 2).sum()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    angles = (low + (high - low) * torch.sigmoid(free)).detach().numpy()
+    return HandPose(angles, rotation.detach().numpy(), translation.detach().numpy(), shape)

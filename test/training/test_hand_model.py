@@ -43,3 +43,13 @@ def test_placement_and_perturbation_keep_the_palm_centre():
     moved = perturb_poses(pose, np.random.default_rng(5))
     np.testing.assert_allclose(joints(moved)[:, 13], joints(pose)[:, 13], atol=1e-6)
     assert np.abs(moved.angles - pose.angles).max() > 0.01
+
+
+def test_inverse_kinematics_fits_random_poses_within_2_mm():
+    from training.hand_model import fit_pose
+    pose = sample_poses(np.random.default_rng(1), 16)
+    fitted = fit_pose(joints(pose), pose.shape, iterations=400)
+    errors = np.linalg.norm(joints(fitted) - joints(pose), axis=-1)
+    assert errors.mean() < 2.0
+    assert np.all(fitted.angles >= ANGLE_LIMITS[:, 0]) and np.all(
+        fitted.angles <= ANGLE_LIMITS[:, 1])
