@@ -12,6 +12,7 @@ renamed at the end: an error never leaves a half-written bag behind.
 import os
 import shutil
 
+from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseArray
 import numpy as np
 from rclpy.serialization import deserialize_message, serialize_message
@@ -22,6 +23,7 @@ from std_msgs.msg import Header
 
 from fm_pose_ros.hand_messages import (
     camera_info_msg, depth_image_msg, joints_to_pose_array, pose_array_to_joints)
+from fm_pose_ros.image_codec import depth_to_mm
 
 DEFAULT_TOPICS = {'image': '/camera/depth/image_rect_raw',
                   'camera_info': '/camera/depth/camera_info',
@@ -41,7 +43,6 @@ class BagError(RuntimeError):
 
 
 def _stamp(stamp_ns):
-    from builtin_interfaces.msg import Time
     return Time(sec=int(stamp_ns // 10**9), nanosec=int(stamp_ns % 10**9))
 
 
@@ -182,7 +183,6 @@ def read_ground_truth(path, topic=DEFAULT_TOPICS['ground_truth']):
 
 def frames_from_messages(messages):
     """Frame records (depth mm, K, joints mm or None, stamp) rebuilt from a read bag."""
-    from fm_pose_ros.image_codec import depth_to_mm
     infos = {stamp_ns(m.header): m for _, m in messages['camera_info']}
     truth = ground_truth(messages)
     for _, image in messages['image']:
