@@ -24,6 +24,16 @@ demo: venv
 test: venv
 	$(PY) -m pytest -q -p no:cacheprovider test
 
+# trains fm + the four baselines with one budget, writes runs/compare/results.md and ships fm
+weights: venv
+	$(PY) -m training.compare --out runs/compare --ship models/hand_fm.safetensors
+
+# benchmarks: run on a quiet machine; each writes its table (with the command) under docs/
+bench: venv
+	$(PY) -m training.bench_renderer
+	$(PY) -m training.bench_exemplar
+	$(PY) -m training.bench_node
+
 lint: venv
 	$(PY) -m pytest -q test/test_lint.py
 
