@@ -1,21 +1,38 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""The ROS side of replay_eval: publish recorded frames, collect ``/hand_joints``."""
+"""The ROS side of replay_eval: publish recorded frames, collect ``/hand_joints``.
 
+Times here are ``time.perf_counter()`` seconds; stamps are header stamps in integer ns.
+"""
+
+from dataclasses import dataclass, field
 import time
 
 from geometry_msgs.msg import PoseArray
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import CameraInfo, Image
 from tqdm import tqdm
 
 from fm_pose_ros.bags import stamp_ns
 from fm_pose_ros.hand_messages import pose_array_to_joints
 
+SETTLE_S = 1.0  # after discovery, time for the node's side to match our publishers
+MAX_SILENT_FRAMES = 5  # lockstep: give up when the node answered none of the first N frames
+DRAIN_SPINS = 4  # realtime: callbacks handled between two publications when behind schedule
 
-SETTLE_S = 1.0
+
+@dataclass
+class ReplayResult:
+    """What a replay or listen session saw; ``problem`` is None when nothing went wrong."""
+
+    outputs: dict = field(default_factory=dict)  # stamp -> (joints (14, 3) mm, received s)
+    sent: dict = field(default_factory=dict)  # stamp -> published s (or ground truth seen s)
+    duration_s: float = 0.0  # first publication -> last output
+    problem: str = None
+    truth: dict = None  # listen mode only: stamp -> ground truth joints (14, 3) mm
 
 
 class Player(Node):
@@ -26,10 +43,9 @@ class Player(Node):
         self.image_pub = self.create_publisher(Image, args.image_out, 5)
         self.info_pub = self.create_publisher(CameraInfo, args.info_out, 5)
         self.outputs, self.truth = {}, {}
-        self.output_topic = args.output_topic
-        self.create_subscription(PoseArray, args.output_topic, self._on_output, 50)
+        self.create_subscription(PoseArray, args.output_topic, self._on_output, 100)
         if subscribe_truth:
-            self.create_subscription(PoseArray, args.gt_topic, self._on_truth, 50)
+            self.create_subscription(PoseArray, args.gt_topic, self._on_truth, 100)
 
     def _on_output(self, msg):
         self.outputs[stamp_ns(msg.header)] = (pose_array_to_joints(msg), time.perf_counter())
@@ -38,7 +54,8 @@ class Player(Node):
         self.truth[stamp_ns(msg.header)] = (pose_array_to_joints(msg), time.perf_counter())
 
 
-def _spin_until(executor, predicate, timeout):
+def spin_until(executor, predicate, timeout):
+    """Spin ``executor`` until ``predicate()`` holds or ``timeout`` s passed; return it."""
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         if predicate():
@@ -47,67 +64,123 @@ def _spin_until(executor, predicate, timeout):
     return predicate()
 
 
-def _session(args, subscribe_truth=False):
-    rclpy.init()
-    player = Player(args, subscribe_truth)
-    executor = SingleThreadedExecutor()
-    executor.add_node(player)
-    return player, executor
+class _Session:
+    """rclpy context + Player + executor, closed on exit."""
+
+    def __init__(self, args, subscribe_truth=False):
+        self.args, self.subscribe_truth = args, subscribe_truth
+
+    def __enter__(self):
+        rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # Ctrl-C: KeyboardInterrupt
+        self.player = Player(self.args, self.subscribe_truth)
+        self.executor = SingleThreadedExecutor()
+        self.executor.add_node(self.player)
+        return self.player, self.executor
+
+    def __exit__(self, *exc):
+        self.executor.shutdown()
+        self.player.destroy_node()
+        rclpy.try_shutdown()
 
 
-def _close(player, executor):
-    executor.shutdown()
-    player.destroy_node()
-    rclpy.try_shutdown()
+def wait_for_node(args, player, executor, alive):
+    """Wait until a node subscribes to our image topic and publishes outputs; error or None."""
+    def ready():
+        return (not alive() or player.image_pub.get_subscription_count() > 0
+                and player.count_publishers(args.output_topic) > 0)
+    if not spin_until(executor, ready, args.wait):
+        return (f'no hand node subscribed to {player.image_pub.topic_name} and publishing '
+                f'{args.output_topic} within {args.wait:.0f} s')
+    if not alive():
+        return 'hand_node exited before it was ready'
+    spin_until(executor, lambda: not alive(), SETTLE_S)  # discovery is not symmetric
+    return None
 
 
-def replay(args, messages):
-    """Publish the bag's frames; return (outputs, {stamp: publish time}, duration in s)."""
-    player, executor = _session(args)
-    try:
-        ready = _spin_until(executor, lambda: player.image_pub.get_subscription_count() > 0
-                            and player.count_publishers(args.output_topic) > 0, args.wait)
-        if not ready:
-            raise TimeoutError(f'no hand node subscribed to {args.image_out} and publishing '
-                               f'{args.output_topic} within {args.wait:.0f} s')
-        # discovery is not symmetric: give the node's side time to match our publishers
-        _spin_until(executor, lambda: False, SETTLE_S)
-        return _publish_all(args, messages, player, executor)
-    finally:
-        _close(player, executor)
+def replay(args, messages, alive=lambda: True):
+    """Publish the bag's frames into the node; return a ReplayResult.
+
+    ``messages`` is bags.read_messages' dict; ``alive()`` says whether a node we started is
+    still running (a dead node ends the wait at once).
+    """
+    with _Session(args) as (player, executor):
+        problem = wait_for_node(args, player, executor, alive)
+        if problem:
+            return ReplayResult(problem=problem)
+        return _publish_all(args, messages, player, executor, alive)
 
 
-def _publish_all(args, messages, player, executor):
-    infos = {stamp_ns(m.header): m for _, m in messages['camera_info']}
+def _camera_infos(messages):
+    """Return (bag times, messages) of the CameraInfos, in bag order."""
+    infos = messages['camera_info']
+    return [t for t, _ in infos], [m for _, m in infos]
+
+
+def _info_for(stamp, bag_time, infos, by_stamp):
+    """Pick the CameraInfo with the image's stamp, else the latest one recorded before it."""
+    if stamp in by_stamp:
+        return by_stamp[stamp]
+    times, msgs = infos
+    before = [m for t, m in zip(times, msgs) if t <= bag_time]
+    return before[-1] if before else (msgs[0] if msgs else None)
+
+
+def _publish_all(args, messages, player, executor, alive):
+    infos = _camera_infos(messages)
+    by_stamp = {stamp_ns(m.header): m for m in infos[1]}
     images = messages['image']
-    sent = {}
+    sent, problem = {}, None
     first_bag_time = images[0][0] if images else 0
     start = time.perf_counter()
     for bag_time, image in tqdm(images, disable=args.no_progress, desc='replay', unit='frame'):
         stamp = stamp_ns(image.header)
         if args.mode == 'realtime':
-            due = start + (bag_time - first_bag_time) / 1e9 / args.rate
-            _spin_until(executor, lambda: time.perf_counter() >= due,
-                        max(due - time.perf_counter(), 0.0))
-        if stamp in infos:
-            player.info_pub.publish(infos[stamp])
+            _wait_until(executor, start + (bag_time - first_bag_time) / 1e9 / args.rate)
+        info = _info_for(stamp, bag_time, infos, by_stamp)
+        if info is not None:
+            player.info_pub.publish(info)
         sent[stamp] = time.perf_counter()
         player.image_pub.publish(image)
         if args.mode == 'lockstep':
-            _spin_until(executor, lambda: stamp in player.outputs, args.timeout)
-    _spin_until(executor, lambda: set(sent) <= set(player.outputs), args.timeout)
-    outputs = dict(player.outputs)
+            spin_until(executor, lambda: stamp in player.outputs or not alive(), args.timeout)
+            if not player.outputs and len(sent) >= MAX_SILENT_FRAMES:
+                problem = f'the node answered none of the first {len(sent)} frames'
+                break
+        if not alive():
+            problem = f'hand_node exited during the replay after {len(sent)} frames'
+            break
+    spin_until(executor, lambda: set(sent) <= set(player.outputs) or not alive(),
+               args.timeout)
+    outputs = {s: v for s, v in player.outputs.items() if s in sent}
     # active window: first publication -> last output (not the final wait for stragglers)
     end = max((t for _, t in outputs.values()), default=time.perf_counter())
-    return outputs, sent, end - start
+    if problem is None and sent and not outputs:
+        problem = 'the node never answered'
+    return ReplayResult(outputs, sent, end - start, problem)
+
+
+def _wait_until(executor, due):
+    """Spin until ``due`` (perf_counter s); when already late, still handle a few callbacks."""
+    if time.perf_counter() >= due:
+        for _ in range(DRAIN_SPINS):
+            executor.spin_once(timeout_sec=0.0)
+        return
+    spin_until(executor, lambda: time.perf_counter() >= due, due - time.perf_counter())
 
 
 def listen(args):
-    """Record outputs and ground truth for ``args.listen`` seconds."""
-    player, executor = _session(args, subscribe_truth=True)
-    start = time.perf_counter()
-    try:
-        _spin_until(executor, lambda: False, args.listen)
-        return dict(player.outputs), dict(player.truth), time.perf_counter() - start
-    finally:
-        _close(player, executor)
+    """Record outputs and ground truth for ``args.listen`` seconds; return a ReplayResult.
+
+    ``sent`` holds the time each ground-truth message arrived: with ``ros2 bag play`` the
+    ground truth and the image are published together, so latency is output - ground truth.
+    """
+    with _Session(args, subscribe_truth=True) as (player, executor):
+        start = time.perf_counter()
+        spin_until(executor, lambda: False, args.listen)
+        truth = dict(player.truth)
+        result = ReplayResult(dict(player.outputs), {s: t for s, (_, t) in truth.items()},
+                              time.perf_counter() - start,
+                              truth={s: j for s, (j, _) in truth.items()})
+        if not result.outputs:
+            result.problem = f'nothing received on {args.output_topic} in {args.listen:.0f} s'
+        return result

@@ -5,18 +5,43 @@
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
+import textwrap
 
+from geometry_msgs.msg import PoseArray
 import numpy as np
 import pytest
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
 
+from conftest import blob_frame
 from fm_pose_ros.bags import DEFAULT_TOPICS, frames_from_messages, read_messages, write_hand_bag
+from fm_pose_ros.bench_replay import blob_hand, render_depth
 from fm_pose_ros.hand_estimator import HandEstimator
+from fm_pose_ros.hand_messages import joints_to_pose_array
 from fm_pose_ros.metrics import hand_metrics
+from ros_probe import header, Probe, spin_until
 from test_bags import hand_frames
 
 REPLAY = shutil.which('replay_eval')
 pytestmark = pytest.mark.skipif(REPLAY is None, reason='package not installed (pip -e .)')
+
+# A node that subscribes to depth/image and advertises /hand_joints but never publishes.
+SILENT_NODE = textwrap.dedent('''
+    import rclpy
+    from geometry_msgs.msg import PoseArray
+    from sensor_msgs.msg import Image
+    rclpy.init()
+    node = rclpy.create_node('silent')
+    node.create_subscription(Image, 'depth/image', lambda msg: None, 5)
+    node.create_publisher(PoseArray, '/hand_joints', 5)
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
+        pass
+''')
 
 
 def run_replay(*args, timeout=120):
@@ -25,45 +50,176 @@ def run_replay(*args, timeout=120):
     return result.returncode, result.stdout, result.stderr
 
 
-@pytest.mark.parametrize('storage', ['mcap', 'sqlite3'])
-def test_bag_report_equals_offline_evaluation(tmp_path, weights_path, storage):
+def read_report(folder):
+    return json.loads((folder / 'report.json').read_text())
+
+
+def offline_errors(bag, weights_path):
+    """{stamp: mean joint error mm} of HandEstimator on the bag's frames (the offline path)."""
+    estimator = HandEstimator(weights_path, 'cpu', 'torch')
+    errors = {}
+    for frame in frames_from_messages(read_messages(bag, DEFAULT_TOPICS)):
+        pred = estimator.estimate(frame['depth'], frame['K']).joints_mm
+        errors[frame['stamp']] = hand_metrics(pred[None], frame['joints'][None])
+    return errors
+
+
+@pytest.mark.parametrize('storage,mode', [('mcap', 'lockstep'), ('sqlite3', 'realtime')])
+def test_bag_report_equals_offline_evaluation(tmp_path, weights_path, storage, mode):
     bag = str(tmp_path / 'bag')
-    write_hand_bag(bag, hand_frames(6), storage=storage)
+    write_hand_bag(bag, hand_frames(6), storage=storage, rate_hz=15.0)
     code, out, err = run_replay(bag, '--start-node', '--weights', weights_path,
-                                '--backend', 'torch', '--out', str(tmp_path / 'report'))
+                                '--backend', 'torch', '--out', str(tmp_path / 'report'),
+                                '--mode', mode)
     assert code == 0, out + err
-    report = json.loads((tmp_path / 'report' / 'report.json').read_text())
-    assert report['frames_in'] == 6 and report['frames_out'] == 6
-    assert report['node_stats']['frames_out'] == 6
-    assert report['latency_ms']['p50'] > 0
+    assert len(out.strip().splitlines()) == 1 and 'frames answered' in out
+    report = read_report(tmp_path / 'report')
+    assert report['frames_read'] == report['frames_in'] == 6 and report['mode'] == mode
+    answered = [r['stamp_ns'] for r in report['per_frame']]
+    assert report['frames_out'] == len(answered) == report['frames']
+    if mode == 'lockstep':
+        assert report['frames_out'] == 6 and report['node_stats']['frames_out'] == 6
+    else:  # the node may drop a frame that arrives while it is busy
+        assert report['frames_out'] >= 3
+    assert report['node_stats']['p50_ms'] > 0 and report['latency_ms']['p50'] > 0
     for name in ('error_curve.png', 'per_joint_error.png', 'latency.png', 'summary.md'):
         assert (tmp_path / 'report' / name).is_file(), name
+    offline = offline_errors(bag, weights_path)
+    mean = np.mean([offline[s]['mean_joint_error_mm'] for s in answered])
+    assert report['mean_joint_error_mm'] == pytest.approx(mean, abs=1e-3)
+
+
+def one_line_error(code, err, text):
+    assert code == 1, err
+    assert err.strip().count('\n') == 0 and text in err, err
+
+
+def test_missing_bag_is_one_line(tmp_path):
+    code, _, err = run_replay(str(tmp_path / 'nope'), '--out', str(tmp_path / 'r'))
+    one_line_error(code, err, 'bag not found')
+    assert not (tmp_path / 'r').exists()
+
+
+@pytest.mark.parametrize('damage', ['truncate', 'random'])
+def test_corrupt_bag_is_one_line(tmp_path, damage):
+    bag = tmp_path / 'bag'
+    write_hand_bag(str(bag), hand_frames(2))
+    mcap = next(bag.glob('*.mcap'))
+    data = mcap.read_bytes()
+    mcap.write_bytes(data[:300] if damage == 'truncate' else os.urandom(len(data)))
+    code, _, err = run_replay(str(bag), '--out', str(tmp_path / 'r'))
+    one_line_error(code, err, 'cannot read bag')
+
+
+def test_missing_topic_and_wrong_type_are_one_line(tmp_path):
+    bag = str(tmp_path / 'bag')
+    write_hand_bag(bag, hand_frames(1), topics={'image': '/other/image'})
+    code, _, err = run_replay(bag, '--out', str(tmp_path / 'r'))
+    one_line_error(code, err, f"has no topic {DEFAULT_TOPICS['image']}")
+    code, _, err = run_replay(bag, '--out', str(tmp_path / 'r'),
+                              '--image-topic', DEFAULT_TOPICS['camera_info'])
+    one_line_error(code, err, 'has type sensor_msgs/msg/CameraInfo')
+
+
+def test_non_monotonic_stamps_are_one_line(tmp_path):
+    bag = str(tmp_path / 'bag')
+    frames = [{**f, 'stamp': s} for f, s in zip(hand_frames(3), (3 * 10**9, 2 * 10**9, 10**10))]
+    write_hand_bag(bag, frames)
+    code, _, err = run_replay(bag, '--out', str(tmp_path / 'r'))
+    one_line_error(code, err, 'not monotonic')
+
+
+def test_no_node_writes_partial_report(tmp_path):
+    bag = str(tmp_path / 'bag')
+    write_hand_bag(bag, hand_frames(2))
+    code, _, err = run_replay(bag, '--out', str(tmp_path / 'r'), '--wait', '2',
+                              '--image-out', '/nobody/listens')
+    one_line_error(code, err, 'no hand node subscribed to /nobody/listens')
+    report = read_report(tmp_path / 'r')
+    assert (report['frames_read'], report['frames_in'], report['frames_out']) == (2, 0, 0)
+
+
+def test_node_that_never_answers(tmp_path):
+    bag = str(tmp_path / 'bag')
+    write_hand_bag(bag, hand_frames(2))
+    script = tmp_path / 'silent_node.py'
+    script.write_text(SILENT_NODE)
+    silent = subprocess.Popen([sys.executable, str(script)])
+    try:
+        code, _, err = run_replay(bag, '--out', str(tmp_path / 'r'), '--timeout', '0.5',
+                                  '--wait', '20')
+    finally:
+        silent.terminate()
+        silent.wait(timeout=10)
+    one_line_error(code, err, 'the node never answered (2 frames read, 2 published, 0 answered')
+    report = read_report(tmp_path / 'r')
+    assert report['problems'] == ['the node never answered'] and report['frames_out'] == 0
+    assert 'problem: the node never answered' in (tmp_path / 'r' / 'summary.md').read_text()
+
+
+def test_started_node_that_fails(tmp_path):
+    bag = str(tmp_path / 'bag')
+    write_hand_bag(bag, hand_frames(2))
+    code, _, err = run_replay(bag, '--out', str(tmp_path / 'r'), '--start-node',
+                              '--weights', str(tmp_path / 'missing.safetensors'))
+    one_line_error(code, err, 'hand_node exited before it was ready')
+    assert 'weights file not found' in err
+
+
+def test_listen_mode_records_outputs_and_ground_truth(tmp_path, weights_path):
+    """``ros2 bag play`` users: the node and the recorder run; a probe plays the frames."""
+    node = subprocess.Popen([sys.executable, '-m', 'fm_pose_ros.hand_node', '--ros-args',
+                             '-p', f'weights:={weights_path}', '-p', 'backend:=torch',
+                             '-r', 'depth/image:=/cam/image',
+                             '-r', 'depth/camera_info:=/cam/info'],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    recorder = subprocess.Popen([REPLAY, '--listen', '6', '--out', str(tmp_path / 'r'),
+                                 '--no-progress'], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    frames = hand_frames(4)
+    try:
+        play_with_ground_truth(frames, [10**9 + i * 10**8 for i in range(4)])
+        out, err = recorder.communicate(timeout=30)
+    finally:
+        node.send_signal(signal.SIGINT)
+        node.wait(timeout=20)
+        recorder.kill()
+    assert recorder.returncode == 0, out + err
+    report = read_report(tmp_path / 'r')
+    assert report['mode'] == 'listen' and report['frames_out'] == report['frames'] == 4
     estimator = HandEstimator(weights_path, 'cpu', 'torch')
-    frames = list(frames_from_messages(read_messages(bag, DEFAULT_TOPICS)))
     pred = np.stack([estimator.estimate(f['depth'], f['K']).joints_mm for f in frames])
     offline = hand_metrics(pred, np.stack([f['joints'] for f in frames]))
     assert report['mean_joint_error_mm'] == pytest.approx(offline['mean_joint_error_mm'],
                                                           abs=1e-3)
 
 
-def test_missing_bag_is_one_line(tmp_path):
-    code, out, err = run_replay(str(tmp_path / 'nope'), '--out', str(tmp_path / 'r'))
-    assert code == 1 and err.strip().count('\n') == 0 and 'bag not found' in err
+def play_with_ground_truth(frames, stamps):
+    """Publish image, CameraInfo and ground truth per frame; wait for each output."""
+    rclpy.init()
+    probe = Probe('/cam/image', '/cam/info')
+    gt_pub = probe.create_publisher(PoseArray, DEFAULT_TOPICS['ground_truth'], 10)
+    executor = SingleThreadedExecutor()
+    executor.add_node(probe)
+    try:
+        assert spin_until(executor, lambda: probe.image_pub.get_subscription_count() > 0
+                          and gt_pub.get_subscription_count() > 0
+                          and probe.count_subscribers('/hand_joints') > 1, 30)
+        spin_until(executor, lambda: False, 1.0)  # let both sides finish matching
+        for frame, stamp in zip(frames, stamps):
+            probe.send_info(frame['K'], 640, 480, stamp)
+            gt_pub.publish(joints_to_pose_array(frame['joints'], header(stamp)))
+            probe.send_depth(frame['depth'], stamp)
+            assert spin_until(executor, lambda: stamp in probe.stamps_out(), 5.0)
+    finally:
+        executor.shutdown()
+        probe.destroy_node()
+        rclpy.shutdown()
 
 
-def test_corrupt_bag_is_one_line(tmp_path):
-    bag = tmp_path / 'bag'
-    write_hand_bag(str(bag), hand_frames(2))
-    mcap = next(bag.glob('*.mcap'))
-    mcap.write_bytes(mcap.read_bytes()[:300])
-    code, _, err = run_replay(str(bag), '--out', str(tmp_path / 'r'))
-    assert code == 1 and 'cannot read bag' in err and err.strip().count('\n') == 0
-
-
-def test_node_that_never_answers(tmp_path):
-    bag = str(tmp_path / 'bag')
-    write_hand_bag(bag, hand_frames(2))
-    code, _, err = run_replay(bag, '--out', str(tmp_path / 'r'), '--wait', '2',
-                              '--image-out', '/nobody/listens')
-    assert code == 1 and 'no hand node subscribed' in err
-    assert not os.path.exists(tmp_path / 'r' / 'report.json')
+def test_bench_blob_matches_the_test_blob():
+    """The benchmark's fast (bounding-box) ray caster draws what conftest's full one does."""
+    depth, K, centre = blob_frame(centre_mm=(20.0, -10.0, 600.0))
+    spheres, joints = blob_hand(centre)
+    np.testing.assert_allclose(render_depth(spheres[:-1], K), depth, atol=1e-3)  # no thumb
+    assert joints.shape == (14, 3) and np.allclose(joints[13], centre)

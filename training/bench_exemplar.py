@@ -55,7 +55,7 @@ def main(argv=None):
         argv if argv is not None else sys.argv[1:])
     text = '\n'.join([
         f'Command: `{command.strip()}`', '',
-        f'| method | f (ms) | after f (ms) | total per frame (ms) |', '|---|---|---|---|',
+        '| method | f (ms) | after f (ms) | total per frame (ms) |', '|---|---|---|---|',
         f'| feature mapping: h(g(f(x))) | {f_ms:.2f} | {gh_ms:.2f} (g + h) | '
         f'{f_ms + gh_ms:.2f} |',
         f'| exemplar NN, {args.exemplars} exemplars | {f_ms:.2f} | {nn_ms:.2f} (search) | '
