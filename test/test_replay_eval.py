@@ -18,7 +18,6 @@ from rclpy.executors import SingleThreadedExecutor
 
 from conftest import blob_frame
 from fm_pose_ros.bags import DEFAULT_TOPICS, frames_from_messages, read_messages, write_hand_bag
-from fm_pose_ros.bench_replay import blob_hand, render_depth
 from fm_pose_ros.hand_estimator import HandEstimator
 from fm_pose_ros.hand_messages import joints_to_pose_array
 from fm_pose_ros.metrics import hand_metrics
@@ -215,11 +214,3 @@ def play_with_ground_truth(frames, stamps):
         executor.shutdown()
         probe.destroy_node()
         rclpy.shutdown()
-
-
-def test_bench_blob_matches_the_test_blob():
-    """The benchmark's fast (bounding-box) ray caster draws what conftest's full one does."""
-    depth, K, centre = blob_frame(centre_mm=(20.0, -10.0, 600.0))
-    spheres, joints = blob_hand(centre)
-    np.testing.assert_allclose(render_depth(spheres[:-1], K), depth, atol=1e-3)  # no thumb
-    assert joints.shape == (14, 3) and np.allclose(joints[13], centre)
