@@ -16,7 +16,6 @@ import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 
-from conftest import blob_frame
 from fm_pose_ros.bags import DEFAULT_TOPICS, frames_from_messages, read_messages, write_hand_bag
 from fm_pose_ros.hand_estimator import HandEstimator
 from fm_pose_ros.hand_messages import joints_to_pose_array
