@@ -9,6 +9,7 @@ All work happens in ``hand_estimator``; this file only moves messages.
 """
 
 import json
+import signal
 import sys
 import time
 
@@ -180,8 +181,11 @@ def _depth_range(depth_min_m, depth_max_m):
 
 def main(args=None):
     """Entry point of ``ros2 run fm_pose_ros hand_node``."""
-    # our own SIGINT handling: the context stays valid while the node logs its final stats
+    # our own SIGINT/SIGTERM handling: the context stays valid while the node logs its final
+    # stats; installed explicitly because a shell's background jobs inherit an ignored SIGINT
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         node = HandNode()
     except (ValueError, CheckpointError) as exc:
