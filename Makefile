@@ -22,7 +22,7 @@ demo: venv
 	$(PY) -m training.demo --out $(DEMO_DIR)
 
 test: venv
-	$(PY) -m pytest -q -p no:cacheprovider test
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest -q -p no:cacheprovider test
 
 # trains fm + the four baselines with one budget, writes runs/compare/results.md and ships fm
 weights: venv

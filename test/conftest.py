@@ -5,6 +5,7 @@
 import os
 import random
 import shutil
+import sys
 
 # Keep test traffic on this machine and off other runs' DDS domains (set before rclpy loads).
 os.environ.setdefault('ROS_DOMAIN_ID', str(random.Random(os.getpid()).randint(1, 100)))
@@ -23,6 +24,11 @@ import pytest  # noqa: E402
 from training.init_weights import write_untrained  # noqa: E402
 
 K_VGA = np.array([[475.0, 0.0, 319.5], [0.0, 475.0, 239.5], [0.0, 0.0, 1.0]])
+
+
+def console_script(name):
+    """Path of an installed console script: beside this Python first, then on PATH."""
+    return (shutil.which(name, path=os.path.dirname(sys.executable)) or shutil.which(name))
 
 
 def blob_frame(centre_mm=(30.0, -20.0, 550.0), K=K_VGA, size=(480, 640), radius_mm=45.0,

@@ -9,9 +9,10 @@ import sys
 
 import pytest
 
+from conftest import console_script
 from test_lint import REPO
 
-COLCON = shutil.which('colcon', path=os.path.dirname(sys.executable)) or shutil.which('colcon')
+COLCON = console_script('colcon')
 
 
 @pytest.mark.skipif(COLCON is None, reason='colcon not installed')

@@ -3,7 +3,6 @@
 """The installed ``hand_node`` executable as a separate process: remaps, params file, exits."""
 
 import os
-import shutil
 import signal
 import subprocess
 
@@ -11,11 +10,11 @@ import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 
-from conftest import blob_frame
+from conftest import blob_frame, console_script
 from ros_probe import Probe, spin_until
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXECUTABLE = shutil.which('hand_node')
+EXECUTABLE = console_script('hand_node')
 pytestmark = pytest.mark.skipif(EXECUTABLE is None, reason='package not installed (pip -e .)')
 
 

@@ -4,7 +4,6 @@
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 
+from conftest import console_script
 from fm_pose_ros.bags import DEFAULT_TOPICS, frames_from_messages, read_messages, write_hand_bag
 from fm_pose_ros.hand_estimator import HandEstimator
 from fm_pose_ros.hand_messages import joints_to_pose_array
@@ -23,7 +23,7 @@ from fm_pose_ros.metrics import hand_metrics
 from ros_probe import header, Probe, spin_until
 from test_bags import hand_frames
 
-REPLAY = shutil.which('replay_eval')
+REPLAY = console_script('replay_eval')
 pytestmark = pytest.mark.skipif(REPLAY is None, reason='package not installed (pip -e .)')
 
 # A node that subscribes to depth/image and advertises /hand_joints but never publishes.
