@@ -3,15 +3,16 @@
 """Replay a hand bag into a running hand node over DDS and report accuracy and latency.
 
 ``replay_eval BAG --out DIR [--start-node [--weights W] [--backend B] [--params-file F]]
-[--mode lockstep|realtime] [--rate X] [--timeout S]``
+[--mode lockstep|realtime] [--rate X] [--timeout S] [--namespace NS]``
 
 Publishes the bag's depth Image + CameraInfo (to ``--image-out`` / ``--info-out``, by
-default the node's own relative input names) over real DDS, records ``/hand_joints``,
-matches outputs to the bag's ground truth by exact stamp, measures the end-to-end latency
-(publication -> output received, ms) and writes the report (report.json, plots, summary.md).
-``--listen SECONDS`` only records ``/hand_joints`` and the ground truth (for ``ros2 bag
-play`` users). Exit 0 when the run is complete; otherwise 1 and one line on stderr (a
-partial report is written whenever the bag could be read).
+default the node's own relative input names, inside ``--namespace``) over real DDS, records
+``/hand_joints``, matches outputs to the bag's ground truth by exact stamp, measures the
+end-to-end latency (publication -> output received, ms) and writes the report (report.json,
+plots, summary.md). ``--listen SECONDS`` only records ``/hand_joints`` and the ground truth
+(for ``ros2 bag play`` users; Ctrl-C ends it early and still writes the report). Exit 0 when
+the run is complete; otherwise 1 and one line on stderr (a partial report is written whenever
+the bag could be read).
 """
 
 import argparse
@@ -61,15 +62,23 @@ def parse_args(argv):
     parser.add_argument('--image-out', default='depth/image', help='published image topic')
     parser.add_argument('--info-out', default='depth/camera_info',
                         help='published CameraInfo topic')
+    parser.add_argument('--namespace', default='',
+                        help='namespace of the node: relative published topics resolve in '
+                        'it, and a started node runs in it')
     parser.add_argument('--output-topic', default='/hand_joints')
     parser.add_argument('--listen', type=float, metavar='SECONDS',
-                        help='only record outputs and ground truth for this long')
+                        help='only record outputs and ground truth for this long '
+                        '(Ctrl-C ends earlier)')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     args = parser.parse_args(argv)
     if args.listen is None and not args.bag:
         parser.error('a bag is required unless --listen is given')
     if args.rate <= 0 or args.timeout <= 0:
         parser.error('--rate and --timeout must be positive')
+    if args.listen is not None and args.listen <= 0:
+        parser.error('--listen must be positive')
+    if args.namespace and not args.namespace.startswith('/'):
+        args.namespace = '/' + args.namespace
     return args
 
 
@@ -80,6 +89,8 @@ class NodeProcess:
         command = [sys.executable, '-m', 'fm_pose_ros.hand_node', '--ros-args',
                    '-r', f'depth/image:={args.image_out}',
                    '-r', f'depth/camera_info:={args.info_out}', '-p', 'stats_period_s:=0.0']
+        if args.namespace:
+            command += ['-r', f'__ns:={args.namespace}']
         if args.params_file:
             command += ['--params-file', args.params_file]
         if args.weights:
@@ -197,7 +208,7 @@ def run_replay(args):
     if node and result.problem and node.last_line():
         result.problem += f' (hand_node said: {node.last_line()})'
     extra = {'bag': os.path.abspath(args.bag), 'mode': args.mode,
-             'rate': args.rate if args.mode == 'realtime' else None}
+             'rate': args.rate if args.mode == 'realtime' else None, 'topics': result.topics}
     if node_stats is not None:
         extra['node_stats'] = node_stats
     report, latency = build_report(result, ground_truth(messages), len(messages['image']),
@@ -214,7 +225,7 @@ def run_replay(args):
 def run_listen(args):
     """Record live outputs and ground truth for ``--listen`` s; return (report, latencies)."""
     from fm_pose_ros.replay_node import listen
-    result = listen(args)
+    result = listen(args, on_ready=lambda text: print(f'replay_eval: {text}', flush=True))
     report, latency = build_report(result, result.truth, len(result.truth),
                                    {'mode': 'listen', 'listen_s': args.listen})
     if not result.truth:
@@ -225,6 +236,10 @@ def run_listen(args):
 def main(argv=None):
     """Entry point of ``replay_eval``; exit status 0 only for a complete, clean run."""
     args = parse_args(argv)
+    # Ctrl-C and SIGTERM -> KeyboardInterrupt, also when started as a background job (which
+    # inherits an ignored SIGINT): a started node is then stopped, a listen report written
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     # shared memory + TCP for large images, here and in the node we start (DESIGN.md 5)
     os.environ.setdefault('FASTDDS_BUILTIN_TRANSPORTS', 'LARGE_DATA')
     try:

@@ -33,19 +33,24 @@ class ReplayResult:
     duration_s: float = 0.0  # first publication -> last output
     problem: str = None
     truth: dict = None  # listen mode only: stamp -> ground truth joints (14, 3) mm
+    topics: dict = field(default_factory=dict)  # role -> resolved topic name
 
 
 class Player(Node):
     """Publishes Image + CameraInfo; records outputs as {stamp: (joints mm, receive time)}."""
 
     def __init__(self, args, subscribe_truth=False):
-        super().__init__('replay_eval')
+        # relative topic names (the defaults) resolve inside --namespace, like the node's
+        super().__init__('replay_eval', namespace=args.namespace or None)
         self.image_pub = self.create_publisher(Image, args.image_out, 5)
         self.info_pub = self.create_publisher(CameraInfo, args.info_out, 5)
         self.outputs, self.truth = {}, {}
-        self.create_subscription(PoseArray, args.output_topic, self._on_output, 100)
+        self.output_sub = self.create_subscription(PoseArray, args.output_topic,
+                                                   self._on_output, 100)
+        self.truth_sub = None
         if subscribe_truth:
-            self.create_subscription(PoseArray, args.gt_topic, self._on_truth, 100)
+            self.truth_sub = self.create_subscription(PoseArray, args.gt_topic,
+                                                      self._on_truth, 100)
 
     def _on_output(self, msg):
         self.outputs[stamp_ns(msg.header)] = (pose_array_to_joints(msg), time.perf_counter())
@@ -105,9 +110,12 @@ def replay(args, messages, alive=lambda: True):
     """
     with _Session(args) as (player, executor):
         problem = wait_for_node(args, player, executor, alive)
-        if problem:
-            return ReplayResult(problem=problem)
-        return _publish_all(args, messages, player, executor, alive)
+        result = (ReplayResult(problem=problem) if problem else
+                  _publish_all(args, messages, player, executor, alive))
+        result.topics = {'image_out': player.image_pub.topic_name,
+                         'info_out': player.info_pub.topic_name,
+                         'output': player.output_sub.topic_name}
+        return result
 
 
 def _camera_infos(messages):
@@ -168,19 +176,36 @@ def _wait_until(executor, due):
     spin_until(executor, lambda: time.perf_counter() >= due, due - time.perf_counter())
 
 
-def listen(args):
-    """Record outputs and ground truth for ``args.listen`` seconds; return a ReplayResult.
+def listen(args, on_ready=None):
+    """Record outputs and ground truth for ``args.listen`` s or until Ctrl-C; return them.
 
     ``sent`` holds the time each ground-truth message arrived: with ``ros2 bag play`` the
     ground truth and the image are published together, so latency is output - ground truth.
+    ``on_ready(text)`` is called once, when both subscriptions have matched a publisher.
     """
     with _Session(args, subscribe_truth=True) as (player, executor):
         start = time.perf_counter()
-        spin_until(executor, lambda: False, args.listen)
+        deadline = start + args.listen
+        try:
+            if spin_until(executor, lambda: _matched(player), args.listen) and on_ready:
+                on_ready(f'recording {player.output_sub.topic_name} '
+                         f'({player.output_sub.get_publisher_count()} publishers) and '
+                         f'{player.truth_sub.topic_name} '
+                         f'({player.truth_sub.get_publisher_count()} publishers)')
+            spin_until(executor, lambda: False, deadline - time.perf_counter())
+        except KeyboardInterrupt:
+            pass  # Ctrl-C (or SIGTERM) ends the recording early; the report is still written
         truth = dict(player.truth)
         result = ReplayResult(dict(player.outputs), {s: t for s, (_, t) in truth.items()},
                               time.perf_counter() - start,
                               truth={s: j for s, (j, _) in truth.items()})
         if not result.outputs:
-            result.problem = f'nothing received on {args.output_topic} in {args.listen:.0f} s'
+            result.problem = (f'nothing received on {args.output_topic} in '
+                              f'{result.duration_s:.0f} s')
         return result
+
+
+def _matched(player):
+    """Whether the output and ground-truth subscriptions both matched a publisher."""
+    return (player.output_sub.get_publisher_count() > 0
+            and player.truth_sub.get_publisher_count() > 0)

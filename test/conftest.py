@@ -55,6 +55,21 @@ def blob_frame(centre_mm=(30.0, -20.0, 550.0), K=K_VGA, size=(480, 640), radius_
     return depth.astype(np.float32), K.copy(), centre
 
 
+_DOMAINS = iter(range(10**6))
+
+
+@pytest.fixture(autouse=True)
+def _own_dds_domain():
+    """Give every test a fresh ROS_DOMAIN_ID (inherited by the processes it starts).
+
+    Loopback-only discovery is slow and sometimes misses peers when many participants share a
+    domain; one domain per test keeps each test's participants to the few it starts.
+    """
+    base = random.Random(os.getpid()).randint(0, 99)
+    os.environ['ROS_DOMAIN_ID'] = str((base + next(_DOMAINS)) % 100 + 1)
+    yield
+
+
 @pytest.fixture(scope='session', autouse=True)
 def _remove_onnx_cache():
     yield

@@ -4,10 +4,13 @@
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 from geometry_msgs.msg import PoseArray
 import numpy as np
@@ -62,17 +65,22 @@ def offline_errors(bag, weights_path):
     return errors
 
 
-@pytest.mark.parametrize('storage,mode', [('mcap', 'lockstep'), ('sqlite3', 'realtime')])
-def test_bag_report_equals_offline_evaluation(tmp_path, weights_path, storage, mode):
+@pytest.mark.parametrize('storage,mode,namespace', [('mcap', 'lockstep', ''),
+                                                    ('sqlite3', 'realtime', 'cam1')])
+def test_bag_report_equals_offline_evaluation(tmp_path, weights_path, storage, mode,
+                                              namespace):
     bag = str(tmp_path / 'bag')
     write_hand_bag(bag, hand_frames(6), storage=storage, rate_hz=15.0)
     code, out, err = run_replay(bag, '--start-node', '--weights', weights_path,
                                 '--backend', 'torch', '--out', str(tmp_path / 'report'),
-                                '--mode', mode)
+                                '--mode', mode, '--namespace', namespace)
     assert code == 0, out + err
     assert len(out.strip().splitlines()) == 1 and 'frames answered' in out
     report = read_report(tmp_path / 'report')
     assert report['frames_read'] == report['frames_in'] == 6 and report['mode'] == mode
+    prefix = f'/{namespace}' if namespace else ''
+    assert report['topics'] == {'image_out': f'{prefix}/depth/image', 'output': '/hand_joints',
+                                'info_out': f'{prefix}/depth/camera_info'}
     answered = [r['stamp_ns'] for r in report['per_frame']]
     assert report['frames_out'] == len(answered) == report['frames']
     if mode == 'lockstep':
@@ -171,18 +179,30 @@ def test_listen_mode_records_outputs_and_ground_truth(tmp_path, weights_path):
                              '-r', 'depth/image:=/cam/image',
                              '-r', 'depth/camera_info:=/cam/info'],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    recorder = subprocess.Popen([REPLAY, '--listen', '6', '--out', str(tmp_path / 'r'),
+    recorder = subprocess.Popen([REPLAY, '--listen', '60', '--out', str(tmp_path / 'r'),
                                  '--no-progress'], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+                                stderr=subprocess.STDOUT, text=True)
+    lines = queue.Queue()  # the recorder's output, read on a thread (the pipe never fills)
+    reader = threading.Thread(target=lambda: [lines.put(x) for x in recorder.stdout],
+                              daemon=True)
+    reader.start()
     frames = hand_frames(4)
     try:
-        play_with_ground_truth(frames, [10**9 + i * 10**8 for i in range(4)])
-        out, err = recorder.communicate(timeout=30)
+        # frames sent before the recorder matched the node's publisher would be lost
+        play_with_ground_truth(frames, [10**9 + i * 10**8 for i in range(4)],
+                               lambda: wait_for_line(lines, 'replay_eval: recording', 40))
+        time.sleep(0.5)  # the last output reaches the recorder too
+        recorder.send_signal(signal.SIGINT)  # ends the recording early; report written
+        recorder.wait(timeout=30)
     finally:
         node.send_signal(signal.SIGINT)
         node.wait(timeout=20)
         recorder.kill()
-    assert recorder.returncode == 0, out + err
+    reader.join(timeout=5)
+    output = ''.join(lines.queue)
+    assert recorder.returncode == 0, output
+    assert 'recording /hand_joints (1 publishers) and /gt/hand_joints (1 publishers)' in output
+    assert output.strip().splitlines()[-1].startswith('replay_eval: 4/4 frames answered')
     report = read_report(tmp_path / 'r')
     assert report['mode'] == 'listen' and report['frames_out'] == report['frames'] == 4
     estimator = HandEstimator(weights_path, 'cpu', 'torch')
@@ -192,7 +212,17 @@ def test_listen_mode_records_outputs_and_ground_truth(tmp_path, weights_path):
                                                           abs=1e-3)
 
 
-def play_with_ground_truth(frames, stamps):
+def wait_for_line(lines, start, timeout):
+    """Take lines from the queue until one starts with ``start``; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+        if line.startswith(start):
+            lines.put(line)  # kept for the final check
+            return
+
+
+def play_with_ground_truth(frames, stamps, recorder_ready):
     """Publish image, CameraInfo and ground truth per frame; wait for each output."""
     rclpy.init()
     probe = Probe('/cam/image', '/cam/info')
@@ -201,9 +231,9 @@ def play_with_ground_truth(frames, stamps):
     executor.add_node(probe)
     try:
         assert spin_until(executor, lambda: probe.image_pub.get_subscription_count() > 0
-                          and gt_pub.get_subscription_count() > 0
-                          and probe.count_subscribers('/hand_joints') > 1, 30)
-        spin_until(executor, lambda: False, 1.0)  # let both sides finish matching
+                          and probe.count_publishers('/hand_joints') > 0, 30)
+        recorder_ready()
+        spin_until(executor, lambda: False, 1.0)  # let the publishers' side match too
         for frame, stamp in zip(frames, stamps):
             probe.send_info(frame['K'], 640, 480, stamp)
             gt_pub.publish(joints_to_pose_array(frame['joints'], header(stamp)))
