@@ -59,7 +59,7 @@ class Player(Node):
         self.truth[stamp_ns(msg.header)] = (pose_array_to_joints(msg), time.perf_counter())
 
 
-def spin_until(executor, predicate, timeout):
+def spin_until(executor, predicate, timeout=10.0):
     """Spin ``executor`` until ``predicate()`` holds or ``timeout`` s passed; return it."""
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:

@@ -2,8 +2,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """A test-side ROS node: publishes depth + CameraInfo, records what the hand node publishes."""
 
-import time
-
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseArray
 from rclpy.node import Node
@@ -12,6 +10,7 @@ from std_msgs.msg import Header
 from visualization_msgs.msg import MarkerArray
 
 from fm_pose_ros.hand_messages import camera_info_msg, depth_image_msg
+from fm_pose_ros.replay_node import spin_until  # noqa: F401 (re-exported for the tests)
 
 FRAME_ID = 'camera_depth_optical_frame'
 
@@ -53,13 +52,3 @@ class Probe(Node):
     def stamps_out(self):
         """Stamps (ns) of the PoseArrays received so far."""
         return [stamp_ns(m.header.stamp) for m in self.joints]
-
-
-def spin_until(executor, predicate, timeout=10.0):
-    """Spin ``executor`` until ``predicate()`` is true; return whether it became true."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        executor.spin_once(timeout_sec=0.02)
-    return predicate()
