@@ -100,25 +100,6 @@ def _add_connections(writer, topics):
             for role in MSG_TYPES}
 
 
-def iter_raw(path, topics=None):
-    """Yield ``(topic, msgtype, log_time_ns, CDR bytes)`` in bag order (all topics by default).
-
-    The bytes are what rclpy's ``serialize_message`` produced; give them to
-    ``deserialize_message`` to get the recorded message back.
-    """
-    if not os.path.exists(path):
-        raise BagError(f'bag not found: {path}')
-    try:
-        with Reader(path) as reader:
-            connections = [c for c in reader.connections if topics is None or c.topic in topics]
-            for connection, timestamp, raw in reader.messages(connections):
-                yield connection.topic, connection.msgtype, timestamp, bytes(raw)
-    except BagError:
-        raise
-    except Exception as exc:  # rosbags raises many types for damaged files
-        raise BagError(f'cannot read bag {path}: {type(exc).__name__}: {exc}') from exc
-
-
 def read_messages(path, topics):
     """Read the given topics: ``{role: [(bag_time_ns, rclpy message)]}`` in bag order.
 
@@ -167,18 +148,6 @@ def ground_truth(messages):
     """``{stamp_ns: joints (14, 3) mm}`` from the ground-truth PoseArrays."""
     return {stamp_ns(msg.header): pose_array_to_joints(msg)
             for _, msg in messages.get('ground_truth', [])}
-
-
-def read_ground_truth(path, topic=DEFAULT_TOPICS['ground_truth']):
-    """Read a bag's ground truth: ``{header stamp ns: joints (14, 3) mm}``."""
-    truth = {}
-    for name, msgtype, _, raw in iter_raw(path, [topic]):
-        if msgtype != MSG_TYPES['ground_truth'][0]:
-            raise BagError(f'topic {name} has type {msgtype}, expected '
-                           f"{MSG_TYPES['ground_truth'][0]}")
-        msg = deserialize_message(raw, PoseArray)
-        truth[stamp_ns(msg.header)] = pose_array_to_joints(msg)
-    return truth
 
 
 def frames_from_messages(messages):

@@ -28,7 +28,7 @@ import numpy as np
 
 from fm_pose_ros.bags import BagError, DEFAULT_TOPICS, ground_truth, read_messages, stamp_ns
 from fm_pose_ros.hand_joints import NUM_JOINTS
-from fm_pose_ros.metrics import hand_report
+from fm_pose_ros.metrics import hand_report, joint_errors_mm
 from fm_pose_ros.report import write_report
 
 STATS_MARK = 'final stats: '
@@ -157,7 +157,7 @@ def per_frame(outputs, sent, truth):
         records.append({
             'stamp_ns': stamp,
             'latency_ms': (received - sent[stamp]) * 1e3 if stamp in sent else None,
-            'mean_error_mm': (float(np.linalg.norm(joints - truth[stamp], axis=-1).mean())
+            'mean_error_mm': (float(joint_errors_mm(joints[None], truth[stamp][None]).mean())
                               if stamp in truth else None)})
     return records
 

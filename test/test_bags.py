@@ -6,13 +6,10 @@ import os
 
 import numpy as np
 import pytest
-from rclpy.serialization import deserialize_message
-from sensor_msgs.msg import Image
 
 from conftest import blob_frame
 from fm_pose_ros.bags import (
-    BagError, DEFAULT_TOPICS, frames_from_messages, iter_raw, read_ground_truth, read_messages,
-    write_hand_bag)
+    BagError, DEFAULT_TOPICS, frames_from_messages, ground_truth, read_messages, write_hand_bag)
 
 
 def hand_frames(count=4):
@@ -88,23 +85,16 @@ def test_raw_messages_ground_truth_and_given_stamps(tmp_path, storage):
     path = str(tmp_path / 'bag')
     write_hand_bag(path, [{**f, 'stamp': s} for f, s in zip(frames, stamps)], rate_hz=10.0,
                    start_ns=10**9, storage=storage)
-    records = list(iter_raw(path))
-    assert [r[0] for r in records].count(DEFAULT_TOPICS['image']) == 3
-    assert [r[0] for r in records].count(DEFAULT_TOPICS['ground_truth']) == 2
-    image_log_times = [t for topic, _, t, _ in records if topic == DEFAULT_TOPICS['image']]
+    messages = read_messages(path, DEFAULT_TOPICS)
+    assert len(messages['image']) == 3 and len(messages['ground_truth']) == 2
+    image_log_times = [t for t, _ in messages['image']]
     assert image_log_times == [10**9, 10**9 + 10**8, 10**9 + 2 * 10**8]
-    topic, msgtype, _, raw = records[0]
-    assert isinstance(raw, bytes) and msgtype == {
-        DEFAULT_TOPICS['image']: 'sensor_msgs/msg/Image',
-        DEFAULT_TOPICS['camera_info']: 'sensor_msgs/msg/CameraInfo',
-        DEFAULT_TOPICS['ground_truth']: 'geometry_msgs/msg/PoseArray'}[topic]
-    image = next(deserialize_message(r[3], Image) for r in records
-                 if r[0] == DEFAULT_TOPICS['image'])
+    image = messages['image'][0][1]
     assert (image.encoding, image.header.frame_id) == ('16UC1', 'camera_depth_optical_frame')
-    truth = read_ground_truth(path)
+    truth = ground_truth(messages)
     assert sorted(truth) == [stamps[0], stamps[2]]
     np.testing.assert_allclose(truth[stamps[2]], frames[2]['joints'], atol=1e-6)
-    back = list(frames_from_messages(read_messages(path, DEFAULT_TOPICS)))
+    back = list(frames_from_messages(messages))
     assert [f['stamp'] for f in back] == stamps and back[1]['joints'] is None
 
 
@@ -118,7 +108,7 @@ def test_corrupt_sqlite3_and_one_line_errors(tmp_path):
     assert '\n' not in str(info.value)
     (path / 'metadata.yaml').write_text('rosbag2_bagfile_information: [\n')
     with pytest.raises(BagError, match='cannot read bag') as info:
-        list(iter_raw(str(path)))
+        read_messages(str(path), DEFAULT_TOPICS)
     assert '\n' not in str(info.value)
     with pytest.raises(BagError, match='storage must be one of'):
         write_hand_bag(str(tmp_path / 'x'), hand_frames(1), storage='rosbag1')

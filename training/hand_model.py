@@ -21,7 +21,6 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 import torch
 
-FINGERS = ('index', 'middle', 'ring', 'pinky')
 # MCP position in the hand frame (mm) and phalanx lengths proximal, middle, distal (mm)
 FINGER_BASES = np.array([[30.0, 88.0, 0.0], [8.0, 92.0, 0.0], [-14.0, 87.0, 0.0],
                          [-33.0, 77.0, 0.0]])
@@ -37,7 +36,6 @@ PALM_CENTRE = np.array([0.0, 45.0, 0.0])
 _FINGER_LIMITS = [[-15, 90], [-20, 20], [0, 105], [0, 85]]
 _THUMB_LIMITS = [[-20, 60], [-30, 45], [-10, 70], [-15, 85]]
 ANGLE_LIMITS = np.radians(np.array(_FINGER_LIMITS * 4 + _THUMB_LIMITS, dtype=np.float64))
-NUM_ANGLES = 20
 
 
 @dataclass
