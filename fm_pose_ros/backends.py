@@ -49,7 +49,7 @@ class TorchBackend:
         self.model = model.eval().to(self.device)
 
     def __call__(self, crops):
-        """``(B, 1, S, S)`` -> ``(B, num_outputs)``."""
+        """``(B, C, S, S)`` -> ``(B, num_outputs)``."""
         with torch.inference_mode():
             batch = torch.from_numpy(np.ascontiguousarray(crops, np.float32)).to(self.device)
             return self.model(batch).float().cpu().numpy()
@@ -86,9 +86,24 @@ class OnnxBackend:
         self.input_name = self.session.get_inputs()[0].name
 
     def __call__(self, crops):
-        """``(B, 1, S, S)`` -> ``(B, num_outputs)``."""
+        """``(B, C, S, S)`` -> ``(B, num_outputs)``."""
         batch = np.ascontiguousarray(crops, np.float32)
         return self.session.run(None, {self.input_name: batch})[0]
+
+
+def make_backend(model, weights, backend, device, threads=None):
+    """A callable backend running ``model`` (a FeatureMappingNet) on numpy crops.
+
+    ``backend`` is resolved (torch | onnxruntime); the ONNX graph is exported once per
+    weights file content into the cache (``onnx_path_for``).
+    """
+    if backend == 'torch':
+        return TorchBackend(model, device)
+    onnx_path = onnx_path_for(weights)
+    if not os.path.exists(onnx_path):
+        export_onnx(model, onnx_path, model.cfg.in_size, model.cfg.in_channels)
+        model.to(device)
+    return OnnxBackend(onnx_path, device, threads)
 
 
 def onnx_path_for(weights_path, cache_dir=None):

@@ -21,7 +21,8 @@ import torch
 from fm_pose_ros import __version__
 from fm_pose_ros.hand_codec import CropSettings
 from fm_pose_ros.hand_joints import JOINT_NAMES
-from fm_pose_ros.networks import FeatureMappingNet, HandNetConfig
+from fm_pose_ros.networks import FeatureMappingNet, Locator, LocatorConfig, NetConfig
+from fm_pose_ros.object_codec import ObjectCropSettings
 
 FORMAT = 'fm_pose_ros.weights'
 FORMAT_VERSION = 1
@@ -75,6 +76,34 @@ def hand_metadata(net_cfg, crop, trained, training=None, metrics=None):
     }
 
 
+def object_metadata(net_cfg, locator_cfg, crop, object_info, trained, training=None,
+                    metrics=None):
+    """Build the metadata document of an object model.
+
+    ``object_info``: dict with ``name``, ``corners_m`` (8, 3), ``diameter_m``, ``symmetric``
+    and ``points_m`` (N, 3) model points for ADD (all metres, model frame; lists).
+    """
+    return {
+        'format': FORMAT,
+        'format_version': FORMAT_VERSION,
+        'package_version': __version__,
+        'task': 'object',
+        'architecture': 'FeatureMappingNet+Locator',
+        'net': net_cfg.to_dict(),
+        'locator': locator_cfg.to_dict(),
+        'crop': asdict(crop),
+        'object': object_info,
+        'trained': bool(trained),
+        'training': training or {},
+        'metrics': metrics or {},
+    }
+
+
+def object_modules(net, locator):
+    """The module whose state dict is an object weights file: ``net.*`` and ``locator.*``."""
+    return torch.nn.ModuleDict({'net': net, 'locator': locator})
+
+
 def save_weights(path, model, metadata, dtype=torch.float16):
     """Write ``model``'s state dict (floats cast to ``dtype``) and ``metadata`` atomically."""
     tensors = {}
@@ -118,21 +147,53 @@ def _check_metadata(path, metadata):
         raise CheckpointError(f'{path}: joint names differ from this package\'s joint order')
 
 
+def _read_task_metadata(path, task):
+    metadata = read_metadata(path)
+    if metadata.get('task') != task:
+        raise CheckpointError(f"{path}: task is {metadata.get('task')!r}, expected {task!r}")
+    return metadata
+
+
 def load_hand_model(path, device='cpu'):
     """Rebuild the hand network from a weights file.
 
     Returns ``(model, metadata, crop_settings)`` with the model in eval mode on ``device``.
     """
-    metadata = read_metadata(path)
-    if metadata.get('task') != 'hand':
-        raise CheckpointError(f"{path}: task is {metadata.get('task')!r}, expected 'hand'")
+    metadata = _read_task_metadata(path, 'hand')
     try:
-        net_cfg = HandNetConfig.from_dict(metadata['net'])
+        net_cfg = NetConfig.from_dict(metadata['net'])
         crop = CropSettings(**{**metadata['crop'], 'cube_mm': tuple(metadata['crop']['cube_mm'])})
         crop.validate()
         model = FeatureMappingNet(net_cfg)
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f'{path}: metadata does not describe a valid model: {exc}') from exc
+    _load_state(path, model)
+    model.eval().to(device)
+    return model, metadata, crop
+
+
+def load_object_model(path, device='cpu'):
+    """Rebuild the object networks from a weights file.
+
+    Returns ``(net, locator, metadata, crop_settings)``, both networks in eval mode on
+    ``device``; ``metadata['object']`` holds the corners, diameter and symmetry flag.
+    """
+    metadata = _read_task_metadata(path, 'object')
+    try:
+        net = FeatureMappingNet(NetConfig.from_dict(metadata['net']))
+        locator = Locator(LocatorConfig.from_dict(metadata['locator']))
+        crop = ObjectCropSettings(**metadata['crop']).validate()
+        corners = metadata['object']['corners_m']
+        if len(corners) != 8 or any(len(c) != 3 for c in corners):
+            raise ValueError('object corners_m must be 8 x 3')
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f'{path}: metadata does not describe a valid model: {exc}') from exc
+    _load_state(path, object_modules(net, locator))
+    return net.eval().to(device), locator.eval().to(device), metadata, crop
+
+
+def _load_state(path, model):
+    """Load the file's tensors into ``model`` (strict), or raise CheckpointError."""
     state = _read_tensors(path)
     try:
         model.load_state_dict(state, strict=True)
@@ -141,8 +202,6 @@ def load_hand_model(path, device='cpu'):
         raise CheckpointError(
             f'{path}: tensors do not match the architecture in its metadata: '
             f'{" ".join(line.strip() for line in first[:3])}') from exc
-    model.eval().to(device)
-    return model, metadata, crop
 
 
 def _read_tensors(path):

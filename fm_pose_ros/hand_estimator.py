@@ -6,14 +6,12 @@ The node, the bag evaluation and the offline evaluation all call ``HandEstimator
 """
 
 from dataclasses import dataclass, replace
-import os
 import time
 
 import numpy as np
 import torch
 
-from fm_pose_ros.backends import (
-    export_onnx, onnx_path_for, OnnxBackend, resolve_backend, resolve_device, TorchBackend)
+from fm_pose_ros.backends import make_backend, resolve_backend, resolve_device
 from fm_pose_ros.checkpoint import load_hand_model
 from fm_pose_ros.hand_codec import HandCodec
 
@@ -51,16 +49,7 @@ class HandEstimator:
                 f'crop_size {self.crop_settings.crop_size} differs from the network input '
                 f'{self.in_size}')
         self.backend_name = backend
-        self.run_network = self._make_backend(model, weights, backend, threads)
-
-    def _make_backend(self, model, weights, backend, threads):
-        if backend == 'torch':
-            return TorchBackend(model, self.device)
-        onnx_path = onnx_path_for(weights)
-        if not os.path.exists(onnx_path):
-            export_onnx(model, onnx_path, self.in_size)
-            model.to(self.device)
-        return OnnxBackend(onnx_path, self.device, threads)
+        self.run_network = make_backend(model, weights, backend, self.device, threads)
 
     def set_crop_overrides(self, overrides):
         """Change crop settings (e.g. depth range) relative to the ones in the weights."""

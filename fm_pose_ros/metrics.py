@@ -74,3 +74,78 @@ def hand_report(pred, gt, latency_ms=None, frames_in=None, frames_out=None, dura
     }
     report.update(extra or {})
     return report
+
+
+def add_errors(pred_R, pred_t, gt_R, gt_t, points, symmetric):
+    """ADD (or ADD-S when ``symmetric``) per frame, metres; poses ``(N, 3, 3)``, ``(N, 3)``.
+
+    ADD: mean distance between corresponding model points ``(P, 3)`` under the two poses;
+    ADD-S: mean distance from each true point to the closest predicted point.
+    """
+    errors = []
+    for Rp, tp, Rg, tg in zip(pred_R, pred_t, gt_R, gt_t):
+        pred, true = points @ Rp.T + tp, points @ Rg.T + tg
+        if symmetric:
+            from scipy.spatial import cKDTree
+            errors.append(cKDTree(pred).query(true)[0].mean())
+        else:
+            errors.append(np.linalg.norm(pred - true, axis=1).mean())
+    return np.asarray(errors, np.float64)
+
+
+def proj2d_errors(pred_R, pred_t, gt_R, gt_t, points, K):
+    """Mean 2D distance (px) between the model points projected under both poses, per frame."""
+    errors = []
+    for Rp, tp, Rg, tg, k in zip(pred_R, pred_t, gt_R, gt_t, K):
+        uv = [(points @ R.T + t) @ k.T for R, t in ((Rp, tp), (Rg, tg))]
+        uv = [p[:, :2] / p[:, 2:3] for p in uv]
+        errors.append(np.linalg.norm(uv[0] - uv[1], axis=1).mean())
+    return np.asarray(errors, np.float64)
+
+
+def rotation_errors_deg(pred_R, gt_R):
+    """Angle of ``pred_R^T gt_R`` per frame, degrees."""
+    cos = (np.einsum('nij,nij->n', pred_R, gt_R) - 1.0) / 2.0
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def object_metrics(pred_R, pred_t, gt_R, gt_t, K, points, diameter, symmetric):
+    """2D projection (< 5 px), ADD(-S) (< 10 % of the diameter) and 5cm5deg accuracies.
+
+    Frames without a prediction have ``pred_R`` / ``pred_t`` = NaN and count as failures.
+    Lengths in metres, K ``(N, 3, 3)``, model points ``(P, 3)`` metres.
+    """
+    gt_R, gt_t = np.asarray(gt_R, np.float64), np.asarray(gt_t, np.float64)
+    pred_R, pred_t = np.asarray(pred_R, np.float64), np.asarray(pred_t, np.float64)
+    found = np.isfinite(pred_t).all(axis=1)
+    count = len(gt_t)
+    add = np.full(count, np.inf)
+    proj = np.full(count, np.inf)
+    rot = np.full(count, np.inf)
+    shift = np.full(count, np.inf)
+    points = np.asarray(points, np.float64)
+    args = (pred_R[found], pred_t[found], gt_R[found], gt_t[found], points)
+    add[found] = add_errors(*args, symmetric)
+    proj[found] = proj2d_errors(*args, np.asarray(K)[found])
+    rot[found] = rotation_errors_deg(pred_R[found], gt_R[found])
+    shift[found] = np.linalg.norm(pred_t[found] - gt_t[found], axis=1)
+    return {
+        'proj2d_acc': float((proj < 5.0).mean()) if count else float('nan'),
+        'add_acc': float((add < 0.1 * diameter).mean()) if count else float('nan'),
+        'cm5deg5_acc': float(((shift < 0.05) & (rot < 5.0)).mean()) if count else float('nan'),
+        'add_metric': 'ADD-S' if symmetric else 'ADD',
+        'detected': float(found.mean()) if count else float('nan'),
+        'median_add_mm': float(np.median(add) * 1e3) if count else float('nan'),
+        'median_proj2d_px': float(np.median(proj)) if count else float('nan'),
+        'median_rotation_deg': float(np.median(rot)) if count else float('nan'),
+        'median_translation_mm': float(np.median(shift) * 1e3) if count else float('nan'),
+        'frames': int(count),
+        'add_curve': _curve(add / diameter, np.linspace(0.0, 0.3, 31)),
+        'proj2d_curve': _curve(proj, np.arange(0.0, 21.0)),
+    }
+
+
+def _curve(errors, thresholds):
+    """Fraction of frames with error <= each threshold."""
+    fraction = [float((errors <= d).mean()) if len(errors) else 0.0 for d in thresholds]
+    return {'thresholds': [float(d) for d in thresholds], 'fraction': fraction}

@@ -2,13 +2,18 @@
 # SPDX-License-Identifier: Apache-2.0
 """The three networks of Feature Mapping: f (features), g (mapping), h (pose head).
 
-Shapes (B = batch):
-- input crop ``(B, 1, S, S)`` float32 in [-1, 1] (S = crop size, 128 by default)
-- ``f``: crop -> ``(B, 1024)`` features (ResNet-like, 4 residual stages, no global average
-  pooling, flatten, then 2 FC of 1024 with ReLU)
+Shapes (B = batch, C = 1 for depth, 3 for RGB):
+- input crop ``(B, C, S, S)`` float32 in [-1, 1] (S = crop size)
+- ``f``: crop -> ``(B, 1024)`` features: a convolutional trunk (``resnet``: 4 residual
+  stages for hands; ``vgg``: 3x3 conv + max-pool stages for objects), no global average
+  pooling, flatten, then 2 FC of 1024 with ReLU
 - ``g``: ``(B, 1024)`` -> ``(B, 1024)``, two residual blocks ``x + FC(ReLU(FC(x)))``;
   applied to features of REAL images only
-- ``h``: ``(B, 1024)`` -> ``(B, 3 * joints)`` normalised joint offsets (see hand_codec)
+- ``h``: ``(B, 1024)`` -> ``(B, num_outputs)``: 42 normalised joint offsets (hand_codec) or
+  16 normalised corner projections (object_codec)
+
+``Locator`` is the object node's coarse segmentation network (BB8's first stage): a letterboxed
+full image -> per-cell object probability.
 
 At run time on a real sensor: ``h(g(f(x)))``; ``FeatureMappingNet.forward`` does exactly that.
 """
@@ -20,13 +25,17 @@ from torch import nn
 
 
 @dataclass(frozen=True)
-class HandNetConfig:
-    """Architecture arguments; saved in the checkpoint, enough to rebuild the network."""
+class NetConfig:
+    """Architecture arguments; saved in the checkpoint, enough to rebuild the network.
+
+    Defaults are the hand network; ``OBJECT_NET`` below is the object network.
+    """
 
     in_size: int = 128                  # crop side in pixels
-    in_channels: int = 1                # depth only
-    stem_channels: int = 16             # 5x5 stem conv with stride 2 (halves the size)
-    stage_channels: tuple = (32, 64, 96, 128)  # 4 residual stages, each halves the size
+    in_channels: int = 1                # 1 = depth, 3 = RGB
+    arch: str = 'resnet'                # trunk of f: 'resnet' or 'vgg' (see TRUNKS)
+    stem_channels: int = 16             # resnet: 5x5 stem conv with stride 2 (halves the size)
+    stage_channels: tuple = (32, 64, 96, 128)  # each stage halves the size
     feature_dim: int = 1024             # size of f's output and g's width (paper: 1024)
     num_outputs: int = 42               # 14 joints x 3
     dropout: float = 0.3                # on the FC layers of f, training only
@@ -43,8 +52,8 @@ class HandNetConfig:
         return cls(**values)
 
     def final_map_size(self):
-        """Side of the last feature map: stem /2, each stage /2."""
-        return self.in_size // (2 ** (1 + len(self.stage_channels)))
+        """Side of the last feature map: each stage /2, and the resnet stem /2."""
+        return self.in_size // (2 ** (len(self.stage_channels) + (self.arch == 'resnet')))
 
 
 class ResidualBlock(nn.Module):
@@ -67,19 +76,44 @@ class ResidualBlock(nn.Module):
         return self.relu(self.body(x) + self.shortcut(x))
 
 
+def conv_bn_relu(c_in, c_out, stride=1, dilation=1):
+    """3x3 convolution, batch norm, ReLU."""
+    return [nn.Conv2d(c_in, c_out, 3, stride, dilation, dilation=dilation, bias=False),
+            nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
+
+
+def resnet_trunk(cfg):
+    """5x5 stride-2 stem, then one residual block of stride 2 per stage."""
+    layers = [nn.Conv2d(cfg.in_channels, cfg.stem_channels, 5, 2, 2, bias=False),
+              nn.BatchNorm2d(cfg.stem_channels), nn.ReLU(inplace=True)]
+    c_in = cfg.stem_channels
+    for c_out in cfg.stage_channels:
+        layers.append(ResidualBlock(c_in, c_out, stride=2))
+        c_in = c_out
+    return nn.Sequential(*layers)
+
+
+def vgg_trunk(cfg):
+    """VGG-like: per stage a 3x3 conv-bn-relu and a 2x2 max-pool."""
+    layers, c_in = [], cfg.in_channels
+    for c_out in cfg.stage_channels:
+        layers += conv_bn_relu(c_in, c_out) + [nn.MaxPool2d(2)]
+        c_in = c_out
+    return nn.Sequential(*layers)
+
+
+TRUNKS = {'resnet': resnet_trunk, 'vgg': vgg_trunk}
+
+
 class FeatureExtractor(nn.Module):
-    """f: depth crop ``(B, 1, S, S)`` -> features ``(B, feature_dim)``."""
+    """f: crop ``(B, C, S, S)`` -> features ``(B, feature_dim)``."""
 
     def __init__(self, cfg):
         super().__init__()
-        layers = [nn.Conv2d(cfg.in_channels, cfg.stem_channels, 5, 2, 2, bias=False),
-                  nn.BatchNorm2d(cfg.stem_channels), nn.ReLU(inplace=True)]
-        c_in = cfg.stem_channels
-        for c_out in cfg.stage_channels:
-            layers.append(ResidualBlock(c_in, c_out, stride=2))
-            c_in = c_out
-        self.trunk = nn.Sequential(*layers)
-        flat = c_in * cfg.final_map_size() ** 2
+        if cfg.arch not in TRUNKS:
+            raise ValueError(f"arch must be one of {', '.join(TRUNKS)}, got {cfg.arch!r}")
+        self.trunk = TRUNKS[cfg.arch](cfg)
+        flat = cfg.stage_channels[-1] * cfg.final_map_size() ** 2
         self.fc = nn.Sequential(
             nn.Flatten(), nn.Linear(flat, cfg.feature_dim), nn.ReLU(inplace=True),
             nn.Dropout(cfg.dropout),
@@ -122,7 +156,7 @@ class FeatureMapping(nn.Module):
 class FeatureMappingNet(nn.Module):
     """f, g and h together. ``forward(x)`` = ``h(g(f(x)))``, the run-time path on real data."""
 
-    def __init__(self, cfg=HandNetConfig()):
+    def __init__(self, cfg=NetConfig()):
         super().__init__()
         self.cfg = cfg
         self.f = FeatureExtractor(cfg)
@@ -130,12 +164,56 @@ class FeatureMappingNet(nn.Module):
         self.h = nn.Linear(cfg.feature_dim, cfg.num_outputs)
 
     def forward(self, x):
-        """``(B, 1, S, S)`` real crops -> ``(B, num_outputs)`` normalised joints."""
+        """``(B, C, S, S)`` real crops -> ``(B, num_outputs)`` normalised targets."""
         return self.h(self.g(self.f(x)))
 
     def forward_synthetic(self, x):
-        """``(B, 1, S, S)`` synthetic crops -> ``(B, num_outputs)`` (no mapping)."""
+        """``(B, C, S, S)`` synthetic crops -> ``(B, num_outputs)`` (no mapping)."""
         return self.h(self.f(x))
+
+
+OBJECT_NET = NetConfig(in_size=64, in_channels=3, arch='vgg', stage_channels=(32, 64, 128, 256),
+                       num_outputs=16)
+
+
+@dataclass(frozen=True)
+class LocatorConfig:
+    """Coarse segmentation network of the object node; saved with the object weights."""
+
+    width: int = 160                    # letterboxed input width in pixels
+    height: int = 120                   # letterboxed input height in pixels
+    channels: tuple = (16, 32, 48, 64)  # stride 2, 2, then two dilated layers at stride 4
+
+    @property
+    def stride(self):
+        """Input pixels per output cell."""
+        return 4
+
+    def to_dict(self):
+        """JSON-friendly dict of the arguments."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values):
+        """Rebuild from ``to_dict`` output."""
+        return cls(**{**values, 'channels': tuple(values['channels'])})
+
+
+class Locator(nn.Module):
+    """``(B, 3, H, W)`` letterboxed RGB in [-1, 1] -> ``(B, 1, H / 4, W / 4)`` logits."""
+
+    def __init__(self, cfg=LocatorConfig()):
+        super().__init__()
+        self.cfg = cfg
+        c1, c2, c3, c4 = cfg.channels
+        self.body = nn.Sequential(
+            *conv_bn_relu(3, c1, stride=2), *conv_bn_relu(c1, c2, stride=2),
+            *conv_bn_relu(c2, c3, dilation=2), *conv_bn_relu(c3, c4, dilation=4),
+            nn.Conv2d(c4, 1, 1))
+
+    def forward(self, x):
+        """Per-cell object logits."""
+        return self.body(x)
 
 
 def count_parameters(model):

@@ -52,7 +52,24 @@ def plot_latency(latency_ms, path):
     _save(figure, path)
 
 
+def plot_object_curves(report, path):
+    """Accuracy against the threshold: ADD(-S) as a fraction of the diameter, 2D projection."""
+    figure, (add, proj) = plt.subplots(1, 2, figsize=(9, 3.5))
+    for axis, key, label in ((add, 'add_curve', f"{report['add_metric']} / diameter"),
+                             (proj, 'proj2d_curve', '2D projection error (px)')):
+        curve = report[key]
+        axis.plot(curve['thresholds'], np.array(curve['fraction']) * 100, marker='.')
+        axis.set(xlabel=label, ylabel='frames within (%)', ylim=(0, 100))
+        axis.grid(True)
+    add.axvline(0.1, color='grey', linestyle='--')
+    proj.axvline(5.0, color='grey', linestyle='--')
+    figure.tight_layout()
+    _save(figure, path)
+
+
 PLOT_LINES = {
+    'object_curves.png': 'accuracy against the threshold: ADD(-S) / diameter (10 % marked) and '
+                         '2D projection error (5 px marked)',
     'error_curve.png': 'fraction of frames whose worst joint is within D mm, D = 0-80 mm',
     'per_joint_error.png': 'mean 3D error of each of the 14 joints (mm)',
     'latency.png': 'end-to-end latency (publish -> output received): histogram and per frame',
@@ -62,10 +79,17 @@ PLOT_LINES = {
 def summary_markdown(report, title, plots):
     """Return a short Markdown summary: the key numbers, then one line per plot."""
     latency = report['latency_ms']
+    if report['task'] == 'object':
+        accuracy = [f"- 2D projection < 5 px: {100 * report['proj2d_acc']:.1f} %, "
+                    f"{report['add_metric']} < 10 % of the diameter: "
+                    f"{100 * report['add_acc']:.1f} %, 5cm5deg: "
+                    f"{100 * report['cm5deg5_acc']:.1f} %"]
+    else:
+        accuracy = [f"- mean 3D joint error: {report['mean_joint_error_mm']:.2f} mm"]
     lines = [f'# {title}', '',
              f"- frames in / out: {report['frames_in']} / {report['frames_out']} "
              f"({report.get('frames', report['frames_out'])} matched to ground truth)",
-             f"- mean 3D joint error: {report['mean_joint_error_mm']:.2f} mm",
+             *accuracy,
              f"- latency p50 / p95 / p99 / max: {latency['p50']:.2f} / {latency['p95']:.2f} / "
              f"{latency['p99']:.2f} / {latency['max']:.2f} ms",
              f"- output rate: {report['fps']:.1f} frames/s"]
@@ -84,12 +108,15 @@ def summary_markdown(report, title, plots):
 def write_report(folder, report, title, latency_ms=None):
     """Write report.json, the plots and summary.md into ``folder``; return the JSON path.
 
-    ``report`` is a metrics.hand_report dict; ``latency_ms`` the per-frame end-to-end
+    ``report`` is a metrics.hand_report dict or an object report (``task`` = object); ``latency_ms`` the per-frame end-to-end
     latencies in frame order (ms), plotted when given. Every file is written atomically.
     """
     os.makedirs(folder, exist_ok=True)
     plots = []
-    if report.get('frames', report['frames_out']):  # frames matched to ground truth
+    if report['task'] == 'object' and report.get('frames'):
+        plot_object_curves(report, os.path.join(folder, 'object_curves.png'))
+        plots.append('object_curves.png')
+    elif report.get('frames', report['frames_out']):  # frames matched to ground truth
         plot_curve(report, os.path.join(folder, 'error_curve.png'))
         plot_per_joint(report, os.path.join(folder, 'per_joint_error.png'))
         plots += ['error_curve.png', 'per_joint_error.png']

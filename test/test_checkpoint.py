@@ -12,9 +12,9 @@ import torch
 from fm_pose_ros.checkpoint import (
     atomic_write, CheckpointError, hand_metadata, load_hand_model, read_metadata, save_weights)
 from fm_pose_ros.hand_codec import CropSettings
-from fm_pose_ros.networks import FeatureMappingNet, HandNetConfig
+from fm_pose_ros.networks import FeatureMappingNet, NetConfig
 
-SMALL = HandNetConfig(stage_channels=(8, 8, 16, 16), feature_dim=32)
+SMALL = NetConfig(stage_channels=(8, 8, 16, 16), feature_dim=32)
 
 
 def small_model_file(tmp_path, **metadata_changes):

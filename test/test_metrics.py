@@ -95,3 +95,40 @@ def test_report_counts_extra_and_empty_input():
     empty = hand_report(np.zeros((0, 14, 3)), np.zeros((0, 14, 3)), frames_in=4)
     assert empty['frames_out'] == 0 and np.isnan(empty['mean_joint_error_mm'])
     assert empty['within_curve']['fraction'] == [0.0] * len(CURVE_THRESHOLDS_MM)
+
+
+def _object_case():
+    from scipy.spatial.transform import Rotation
+    rng = np.random.default_rng(5)
+    points = rng.uniform(-0.05, 0.05, (200, 3))
+    gt_R = Rotation.random(6, random_state=1).as_matrix()
+    gt_t = np.tile([0.0, 0.0, 0.6], (6, 1))
+    K = np.tile(np.array([[570.0, 0, 320], [0, 570.0, 240], [0, 0, 1]]), (6, 1, 1))
+    return points, gt_R, gt_t, K
+
+
+def test_object_metrics_thresholds():
+    from fm_pose_ros.metrics import object_metrics
+    points, gt_R, gt_t, K = _object_case()
+    pred_R, pred_t = gt_R.copy(), gt_t.copy()
+    pred_t[1] += [0.002, 0, 0]     # 2 mm: passes ADD (10 % of 0.1 m) and 5cm5deg, ~1.9 px
+    pred_t[2] += [0.0, 0.02, 0]    # 2 cm: fails ADD and 2D, passes 5cm5deg
+    pred_t[3] += [0.0, 0.0, 0.2]   # 20 cm in depth: fails all three
+    pred_R[4] = pred_R[4] @ np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1.0]])  # 90 deg: fails
+    pred_R[5], pred_t[5] = np.nan, np.nan                               # not found
+    report = object_metrics(pred_R, pred_t, gt_R, gt_t, K, points, 0.1, symmetric=False)
+    assert report['add_acc'] == pytest.approx(2 / 6)
+    assert report['proj2d_acc'] == pytest.approx(2 / 6)
+    assert report['cm5deg5_acc'] == pytest.approx(3 / 6)
+    assert report['detected'] == pytest.approx(5 / 6)
+    assert report['add_curve']['fraction'][-1] <= 5 / 6
+
+
+def test_add_s_forgives_a_symmetry():
+    from fm_pose_ros.metrics import add_errors
+    angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
+    ring = np.stack([0.05 * np.cos(angles), 0.05 * np.sin(angles), np.zeros(72)], 1)
+    turn = np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1.0]])  # a symmetry of the ring
+    args = (turn[None], np.zeros((1, 3)), np.eye(3)[None], np.zeros((1, 3)), ring)
+    assert add_errors(*args, symmetric=True)[0] < 1e-9
+    assert add_errors(*args, symmetric=False)[0] > 0.05

@@ -5,7 +5,7 @@
 import torch
 
 from fm_pose_ros.networks import (
-    count_macs, count_parameters, FeatureMappingNet, HandNetConfig, ResidualFC)
+    count_macs, count_parameters, FeatureMappingNet, NetConfig, ResidualFC)
 
 
 def test_shapes_of_f_g_h():
@@ -36,6 +36,6 @@ def test_size_budget_fits_25_mb_at_fp16():
 
 
 def test_config_round_trip():
-    cfg = HandNetConfig(stage_channels=(8, 16, 16, 32), feature_dim=64)
-    assert HandNetConfig.from_dict(cfg.to_dict()) == cfg
+    cfg = NetConfig(stage_channels=(8, 16, 16, 32), feature_dim=64)
+    assert NetConfig.from_dict(cfg.to_dict()) == cfg
     assert FeatureMappingNet(cfg)(torch.zeros(1, 1, 128, 128)).shape == (1, 42)

@@ -51,7 +51,7 @@ def network_line():
     """Parameters, fp16 file size and multiply-accumulates of the default network."""
     model = FeatureMappingNet()
     params = count_parameters(model)
-    return (f'Network (default HandNetConfig): {params / 1e6:.2f} M parameters '
+    return (f'Network (default NetConfig): {params / 1e6:.2f} M parameters '
             f'({params * 2 / 1e6:.1f} MB as float16), '
             f'{count_macs(model, 128) / 1e6:.1f} M multiply-accumulates per 128x128 crop.')
 

@@ -20,11 +20,10 @@ import sys
 import time
 
 from fm_pose_ros.checkpoint import atomic_write_text
-from fm_pose_ros.metrics import hand_report
 from training.config import load_config
-from training.evaluate import decode_all, evaluate_crops
+from training.evaluate import predictor
 from training.exemplar import build_index, describe
-from training.hand_data import HandTrainingData
+from training.hand_data import make_training_data
 from training.train import Trainer
 
 LOGGER = logging.getLogger('training.compare')
@@ -45,34 +44,48 @@ def exemplar_result(trainer, data, count):
     start = time.perf_counter()
     index = build_index(trainer.model, data, count)
     build_s = time.perf_counter() - start
-    test = data.test_set()
-    start = time.perf_counter()
-    outputs = index.query(describe(trainer.model, test['crops']))
-    per_frame_ms = (time.perf_counter() - start) * 1e3 / len(outputs)
-    report = hand_report(decode_all(outputs, test['transforms']), test['joints_mm'])
-    report.update(exemplars=len(index), index_build_s=build_s,
-                  network_ms_per_frame_batched=per_frame_ms)
+    report = data.evaluate(lambda crops: index.query(describe(trainer.model, crops)))
+    report.update(exemplars=len(index), index_build_s=build_s)
     return report
 
 
-def results_table(results, command):
-    """Markdown table of mean joint errors and ratios against fm."""
+def hand_rows(results):
+    """Header and rows of the hand table: mean error, within 40 mm, ratio to fm."""
     fm = results['fm']['mean_joint_error_mm']
-    lines = [f'Command: `{command}`', '',
-             '| method | mean 3D joint error (mm) | frames with all joints < 40 mm | '
-             'error / FM error |', '|---|---|---|---|']
-    for method in ('synthetic', 'real', 'mix', 'exemplar', 'fm'):
+    rows = []
+    for method in METHOD_NAMES:
         report = results[method]
         curve = report['within_curve']
         within40 = curve['fraction'][curve['thresholds_mm'].index(40)]
-        lines.append(f"| {METHOD_NAMES[method]} | {report['mean_joint_error_mm']:.2f} | "
-                     f"{100 * within40:.1f} % | {report['mean_joint_error_mm'] / fm:.2f} |")
-    return '\n'.join(lines) + '\n'
+        rows.append(f"| {METHOD_NAMES[method]} | {report['mean_joint_error_mm']:.2f} | "
+                    f"{100 * within40:.1f} % | {report['mean_joint_error_mm'] / fm:.2f} |")
+    return ('| method | mean 3D joint error (mm) | frames with all joints < 40 mm | '
+            'error / FM error |\n|---|---|---|---|', rows)
+
+
+def object_rows(results):
+    """Header and rows of the object table: 2D projection, ADD(-S), 5cm5deg, detected."""
+    rows = []
+    for method in METHOD_NAMES:
+        r = results[method]
+        rows.append(f"| {METHOD_NAMES[method]} | {100 * r['proj2d_acc']:.1f} % | "
+                    f"{100 * r['add_acc']:.1f} % | {100 * r['cm5deg5_acc']:.1f} % | "
+                    f"{100 * r['detected']:.1f} % | {r['median_add_mm']:.1f} |")
+    metric = results['fm']['add_metric']
+    return (f'| method | 2D projection < 5 px | {metric} < 10 % diameter | 5cm5deg | '
+            f'pose found | median {metric} (mm) |\n|---|---|---|---|---|---|', rows)
+
+
+def results_table(results, command, task='hand'):
+    """Markdown table of every method's results on the real-like test set."""
+    header, rows = (object_rows if task == 'object' else hand_rows)(results)
+    return '\n'.join([f'Command: `{command}`', '', header] + rows) + '\n'
 
 
 def main(argv=None):
     """Train all methods, evaluate, write the table, optionally ship the fm weights."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--task', default='hand', help='hand | object')
     parser.add_argument('--out', default='runs/compare')
     parser.add_argument('--ship', help='copy the fm weights here')
     parser.add_argument('--exemplars', type=int, default=20000)
@@ -80,17 +93,17 @@ def main(argv=None):
     parser.add_argument('--set', action='append', default=[], metavar='KEY=VALUE')
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(message)s')
-    cfg = load_config(args.config, args.set)
-    data = HandTrainingData(cfg)
+    cfg = load_config(args.config, args.set, task=args.task)
+    data = make_training_data(cfg)
     results, weights = {}, {}
     for method in ('fm', 'synthetic', 'real', 'mix'):
         weights[method], trainer = train_method(cfg, method, args.out, data)
-        results[method] = evaluate_crops(trainer.model, data.test_set(), trainer.device)
+        results[method] = data.evaluate(predictor(trainer.model, trainer.device))
         if method == 'synthetic':
             results['exemplar'] = exemplar_result(trainer, data, args.exemplars)
     command = 'python -m training.compare ' + ' '.join(argv if argv is not None
                                                        else sys.argv[1:])
-    table = results_table(results, command.strip())
+    table = results_table(results, command.strip(), cfg.task)
     print(table)
     atomic_write_text(os.path.join(args.out, 'results.md'), table)
     atomic_write_text(os.path.join(args.out, 'results.json'), json.dumps(results, indent=1))

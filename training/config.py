@@ -11,9 +11,11 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 import yaml
 
 from fm_pose_ros.hand_codec import CropSettings
-from fm_pose_ros.networks import HandNetConfig
+from fm_pose_ros.networks import NetConfig, OBJECT_NET
+from fm_pose_ros.object_codec import ObjectCropSettings
 
 METHODS = ('fm', 'synthetic', 'real', 'mix')
+TASKS = ('hand', 'object')
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,24 @@ class DataConfig:
     com_jitter_mm: float = 10.0  # crop-centre noise on synthetic crops (localiser error)
     seed: int = 0                # data seed (test set, real set, synthetic stream)
     cache_dir: str = 'runs/cache'  # prepared real crops (.npz), shared by all methods
+
+
+@dataclass(frozen=True)
+class ObjectConfig:
+    """The object task (training/object_data.py); ignored by the hand task."""
+
+    mesh: str = 'pybullet_data/duck.obj'  # PLY/OBJ; pybullet_data/... = inside that package
+    units: str = 'm'             # mesh file units: m | cm | mm
+    scale: float = 0.05          # extra factor (the pybullet duck is modelled x 20)
+    up_axis: str = '+y'          # model axis pointing up: views come from that hemisphere
+    symmetric: bool = False      # evaluate with ADD-S
+    distance_m: tuple = (0.45, 0.85)  # camera distance range, metres
+    box_shift: float = 0.1       # crop-centre noise of training crops, fraction of the side
+    box_scale: float = 0.15      # crop-side noise of training crops (+-, relative)
+    crop: ObjectCropSettings = field(default_factory=ObjectCropSettings)
+    locator_steps: int = 800     # training steps of the locator (shared by all methods)
+    locator_batch: int = 16      # frames per locator step (half synthetic, half real-like)
+    refine_steps: int = 1        # crop re-centring passes at evaluation (as in the node)
 
 
 @dataclass(frozen=True)
@@ -46,11 +66,13 @@ class OptimConfig:
 class TrainConfig:
     """A training run."""
 
+    task: str = 'hand'           # hand (depth) | object (RGB)
     method: str = 'fm'           # fm | synthetic | real | mix (see training/train.py)
     data: DataConfig = field(default_factory=DataConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
-    net: HandNetConfig = field(default_factory=HandNetConfig)
+    net: NetConfig = field(default_factory=NetConfig)
     crop: CropSettings = field(default_factory=CropSettings)
+    object: ObjectConfig = field(default_factory=ObjectConfig)
     out_dir: str = 'runs/hand_fm'  # checkpoints, TensorBoard logs, final weights
     device: str = 'auto'         # auto | cpu | cuda
     threads: int = 2             # torch CPU threads per process
@@ -63,13 +85,15 @@ class TrainConfig:
         """Raise ValueError on inconsistent settings; return self."""
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
-        if self.crop.crop_size != self.net.in_size:
-            raise ValueError(f'crop.crop_size {self.crop.crop_size} != net.in_size '
-                             f'{self.net.in_size}')
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {', '.join(TASKS)}, got {self.task!r}")
+        crop = self.crop if self.task == 'hand' else self.object.crop
+        if crop.crop_size != self.net.in_size:
+            raise ValueError(f'crop_size {crop.crop_size} != net.in_size {self.net.in_size}')
         steps = (self.optim.stage1_steps, self.optim.stage2_steps)
         if self.optim.batch_size < 2 or min(steps) < 0:
             raise ValueError('batch_size >= 2 and non-negative step counts required')
-        self.crop.validate()
+        crop.validate()
         return self
 
     def to_dict(self):
@@ -120,9 +144,17 @@ def parse_set(items):
     return nested
 
 
-def load_config(yaml_path=None, set_items=(), base=None):
-    """Build a validated TrainConfig from defaults, a YAML file and ``--set`` items."""
-    config = base or TrainConfig()
+def task_defaults(task='hand'):
+    """Default TrainConfig of a task (the object task has its own network and sizes)."""
+    if task == 'object':
+        return TrainConfig(task='object', net=OBJECT_NET, out_dir='runs/object_fm',
+                           data=DataConfig(num_real_train=1000, num_real_test=200))
+    return TrainConfig()
+
+
+def load_config(yaml_path=None, set_items=(), base=None, task='hand'):
+    """Build a validated TrainConfig from task defaults, a YAML file and ``--set`` items."""
+    config = base or task_defaults(task)
     if yaml_path:
         with open(yaml_path, encoding='utf-8') as handle:
             config = merge(config, yaml.safe_load(handle) or {})
@@ -131,4 +163,4 @@ def load_config(yaml_path=None, set_items=(), base=None):
 
 def from_dict(values):
     """Rebuild a TrainConfig from ``to_dict`` output (e.g. a checkpoint's metadata)."""
-    return merge(TrainConfig(), values).validate()
+    return merge(task_defaults(values.get('task', 'hand')), values).validate()

@@ -1,6 +1,6 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Offline evaluation of hand weights on the real-like test set (or NYU test frames).
+"""Offline evaluation of hand or object weights on the real-like test set (or NYU frames).
 
 ``python -m training.evaluate --weights W [--out DIR] [--set data.source=...]``
 writes the same report (JSON + PNG + Markdown) as the bag evaluation, from the same metric
@@ -16,7 +16,7 @@ import time
 import numpy as np
 import torch
 
-from fm_pose_ros.checkpoint import CheckpointError, load_hand_model
+from fm_pose_ros.checkpoint import CheckpointError, load_hand_model, read_metadata
 from fm_pose_ros.metrics import hand_report
 from fm_pose_ros.report import write_report
 
@@ -41,10 +41,15 @@ def decode_all(outputs, transforms):
     return np.stack([t.denormalise_joints(o) for o, t in zip(outputs, transforms)])
 
 
-def evaluate_crops(model, test_set, device):
-    """Metrics dict (metrics.hand_report) of ``model`` on a test set from hand_data."""
+def predictor(model, device):
+    """``crops -> outputs`` callable running ``h(g(f(.)))`` (what data.evaluate takes)."""
+    return lambda crops: predict_normalised(model, crops, device)
+
+
+def evaluate_hand_outputs(predict, test_set):
+    """Metrics dict (metrics.hand_report) of ``predict`` on a test set from hand_data."""
     start = time.perf_counter()
-    outputs = predict_normalised(model, test_set['crops'], device)
+    outputs = predict(test_set['crops'])
     per_frame_ms = (time.perf_counter() - start) * 1e3 / max(len(outputs), 1)
     pred = decode_all(outputs, test_set['transforms'])
     report = hand_report(pred, test_set['joints_mm'])
@@ -54,8 +59,6 @@ def evaluate_crops(model, test_set, device):
 
 def main(argv=None):
     """Evaluate a weights file on the configured test set and write the report."""
-    from training.config import load_config
-    from training.hand_data import HandTrainingData
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--weights', required=True)
     parser.add_argument('--out', default='runs/eval')
@@ -64,18 +67,35 @@ def main(argv=None):
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format='%(message)s')
     try:
-        model, metadata, _ = load_hand_model(args.weights)
-        cfg = load_config(args.config, args.set)
+        report = evaluate_file(args.weights, args.config, args.set)
     except (CheckpointError, OSError, ValueError) as exc:
         print(f'training.evaluate: {exc}', file=sys.stderr)
         return 2
-    report = evaluate_crops(model, HandTrainingData(cfg, train=False).test_set(), 'cpu')
-    report['weights'] = args.weights
-    report['method'] = metadata.get('training', {}).get('method')
-    write_report(args.out, report, f'Hand evaluation: {args.weights}')
-    LOGGER.info('mean joint error %.2f mm on %d frames -> %s', report['mean_joint_error_mm'],
-                report['frames_out'], args.out)
+    write_report(args.out, report, f"{report['task'].capitalize()} evaluation: {args.weights}")
+    LOGGER.info('%s on %d frames -> %s', ', '.join(
+        f'{k} {report[k]:.4g}' for k in ('mean_joint_error_mm', 'add_acc', 'proj2d_acc')
+        if k in report), report['frames_in'], args.out)
     return 0
+
+
+def evaluate_file(weights, config=None, set_items=()):
+    """Report of a weights file on its task's test set (the config it was trained with)."""
+    from training.config import from_dict, load_config
+    from training.hand_data import make_training_data
+    metadata = read_metadata(weights)
+    training = {k: v for k, v in metadata.get('training', {}).items() if k != 'steps'}
+    base = from_dict(training) if training else None
+    cfg = load_config(config, set_items, base=base, task=metadata.get('task', 'hand'))
+    data = make_training_data(cfg, train=False)
+    if cfg.task == 'object':
+        from fm_pose_ros.object_estimator import ObjectEstimator
+        report = data.evaluate_estimator(ObjectEstimator(
+            weights, 'cpu', 'torch', refine_steps=cfg.object.refine_steps))
+    else:
+        model, _, _ = load_hand_model(weights)
+        report = data.evaluate(predictor(model, 'cpu'))
+    report.update(weights=weights, method=metadata.get('training', {}).get('method'))
+    return report
 
 
 if __name__ == '__main__':

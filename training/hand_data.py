@@ -15,8 +15,10 @@ import os
 
 import numpy as np
 
+from fm_pose_ros.checkpoint import hand_metadata, save_weights
 from fm_pose_ros.hand_codec import crop_hand, CropTransform, HandCodec
 from fm_pose_ros.hand_joints import NUM_JOINTS
+from training.evaluate import evaluate_hand_outputs
 
 LOGGER = logging.getLogger(__name__)
 
@@ -74,7 +76,10 @@ def cached(folder, name, key_dict, build):
 class HandTrainingData:
     """The three streams the training loop asks for, from the configured source."""
 
+    headline = 'mean_joint_error_mm'
+
     def __init__(self, cfg, train=True):
+        self.cfg = cfg
         self.settings = cfg.crop
         self.jitter = cfg.data.com_jitter_mm
         source = _make_source(cfg.data)
@@ -107,6 +112,24 @@ class HandTrainingData:
         """Real test crops ``(N, 1, S, S)``, their transforms and true joints ``(N, 14, 3)``."""
         return {'crops': self.test['real'], 'transforms': transforms_of(self.test, self.settings),
                 'joints_mm': self.test['joints'].astype(np.float64)}
+
+
+    def evaluate(self, predict):
+        """Hand report of ``predict`` (crops -> normalised outputs) on the real test set."""
+        return evaluate_hand_outputs(predict, self.test_set())
+
+    def export(self, path, model, training, metrics):
+        """Write the hand weights file."""
+        save_weights(path, model, hand_metadata(self.cfg.net, self.settings, trained=True,
+                                                training=training, metrics=metrics))
+
+
+def make_training_data(cfg, train=True):
+    """The training data of ``cfg.task``: HandTrainingData or ObjectTrainingData."""
+    if cfg.task == 'object':
+        from training.object_data import ObjectTrainingData
+        return ObjectTrainingData(cfg, train)
+    return HandTrainingData(cfg, train)
 
 
 def _make_source(data_cfg):

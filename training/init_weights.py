@@ -14,10 +14,10 @@ import torch
 
 from fm_pose_ros.checkpoint import hand_metadata, save_weights
 from fm_pose_ros.hand_codec import CropSettings
-from fm_pose_ros.networks import FeatureMappingNet, HandNetConfig
+from fm_pose_ros.networks import FeatureMappingNet, NetConfig
 
 
-def write_untrained(path, seed=0, net_cfg=HandNetConfig(), crop=CropSettings()):
+def write_untrained(path, seed=0, net_cfg=NetConfig(), crop=CropSettings()):
     """Initialise the network with ``seed`` and save it with ``trained: false``."""
     torch.manual_seed(seed)
     model = FeatureMappingNet(net_cfg)

@@ -25,12 +25,11 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from fm_pose_ros.backends import resolve_device
-from fm_pose_ros.checkpoint import hand_metadata, save_weights
 from fm_pose_ros.networks import FeatureMappingNet
 from training.checkpointing import load_training_state, save_training_state
 from training.config import load_config
-from training.evaluate import evaluate_crops
-from training.hand_data import HandTrainingData
+from training.evaluate import predictor
+from training.hand_data import make_training_data
 from training.losses import Objective, STAGES
 
 LOGGER = logging.getLogger('training.train')
@@ -102,7 +101,7 @@ class Trainer:
         # g is unused in stage 1 and by the baselines: DDP must not wait for its gradients
         self.objective = (DistributedDataParallel(objective, find_unused_parameters=True)
                           if self.world > 1 else objective)
-        self.data = data or HandTrainingData(cfg)
+        self.data = data or make_training_data(cfg)
         self.writer = _tensorboard(cfg.out_dir) if self.rank == 0 else None
         self.history = []                    # losses of every step run in this process
 
@@ -149,26 +148,23 @@ class Trainer:
             save_training_state(os.path.join(self.cfg.out_dir, RESUME_FILE), self.model,
                                 self.optimizer, self.step, self.cfg.to_dict())
         if self.step % self.cfg.eval_every == 0 or self.step == total:
-            metrics = self.evaluate()
-            self.writer.add_scalar('eval/mean_joint_error_mm', metrics['mean_joint_error_mm'],
-                                   self.step)
-            LOGGER.info('step %d real test mean joint error %.2f mm', self.step,
-                        metrics['mean_joint_error_mm'])
+            headline = self.data.headline
+            value = self.evaluate()[headline]
+            self.writer.add_scalar(f'eval/{headline}', value, self.step)
+            LOGGER.info('step %d real test %s %.4f', self.step, headline, value)
 
     def evaluate(self):
-        """Mean joint error of ``h(g(f(real)))`` on the real-like test set."""
-        return evaluate_crops(self.model, self.data.test_set(), self.device)
+        """Report of ``h(g(f(real)))`` on the real-like test set (task's metrics)."""
+        return self.data.evaluate(predictor(self.model, self.device))
 
     def _export(self):
-        metrics = self.evaluate()
-        path = os.path.join(self.cfg.out_dir, f'hand_{self.cfg.method}.safetensors')
-        meta = hand_metadata(self.cfg.net, self.cfg.crop, trained=True,
-                             training={**self.cfg.to_dict(), 'steps': self.step},
-                             metrics={'real_test_mean_joint_error_mm':
-                                      metrics['mean_joint_error_mm']})
-        save_weights(path, self.model, meta)
+        headline = self.data.headline
+        value = self.evaluate()[headline]
+        path = os.path.join(self.cfg.out_dir, f'{self.cfg.task}_{self.cfg.method}.safetensors')
+        self.data.export(path, self.model, training={**self.cfg.to_dict(), 'steps': self.step},
+                         metrics={f'real_test_{headline}': value})
         self.writer.close()
-        LOGGER.info('exported %s (real test %.2f mm)', path, metrics['mean_joint_error_mm'])
+        LOGGER.info('exported %s (real test %s %.4f)', path, headline, value)
         return path
 
 
@@ -192,6 +188,7 @@ def main(argv=None):
     parser.add_argument('--config', help='YAML file of overrides')
     parser.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
                         help='override, e.g. optim.lr=1e-3 (repeatable)')
+    parser.add_argument('--task', default='hand', help='hand | object (default: hand)')
     parser.add_argument('--method', help='fm | synthetic | real | mix')
     parser.add_argument('--out', help='output directory')
     parser.add_argument('--resume', action='store_true', help='continue from out/resume')
@@ -200,7 +197,7 @@ def main(argv=None):
     extra = [f'method={args.method}'] * bool(args.method) + [f'out_dir={args.out}'] * bool(
         args.out)
     try:
-        cfg = load_config(args.config, args.set + extra)
+        cfg = load_config(args.config, args.set + extra, task=args.task)
     except (OSError, ValueError) as exc:
         print(f'training.train: {exc}', file=sys.stderr)
         return 2

@@ -23,7 +23,7 @@ def test_round_trip_through_dict():
 @pytest.mark.parametrize('items, message', [
     (['method=magic'], 'method must be one of'),
     (['optim.nope=1'], "unknown config key 'nope'"),
-    (['crop.crop_size=64'], 'crop.crop_size 64 != net.in_size 128'),
+    (['crop.crop_size=64'], 'crop_size 64 != net.in_size 128'),
     (['lr'], 'expects key=value'),
 ])
 def test_bad_overrides_are_clear_errors(items, message):

@@ -5,10 +5,10 @@
 import pytest
 import torch
 
-from fm_pose_ros.networks import FeatureMappingNet, HandNetConfig
+from fm_pose_ros.networks import FeatureMappingNet, NetConfig
 from training.losses import compute_losses, pose_loss, STAGES
 
-TINY = HandNetConfig(stage_channels=(4, 4, 8, 8), feature_dim=16, dropout=0.0)
+TINY = NetConfig(stage_channels=(4, 4, 8, 8), feature_dim=16, dropout=0.0)
 
 
 def batch(n=4):
