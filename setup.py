@@ -24,11 +24,13 @@ setup(
     zip_safe=True,
     maintainer='fm_pose_ros maintainers',
     maintainer_email='maintainers@fm-pose-ros.invalid',
-    description='Feature Mapping hand pose from depth for ROS 2 (/hand_joints).',
+    description='Feature Mapping hand pose from depth (/hand_joints) and object 6-DoF pose '
+                'from RGB (/object_pose) for ROS 2.',
     license='Apache-2.0',
     entry_points={
         'console_scripts': [
             'hand_node = fm_pose_ros.hand_node:main',
+            'object_node = fm_pose_ros.object_node:main',
             'replay_eval = fm_pose_ros.replay_eval:main',
         ],
     },

@@ -92,7 +92,7 @@ class OnnxBackend:
 
 
 def make_backend(model, weights, backend, device, threads=None):
-    """A callable backend running ``model`` (a FeatureMappingNet) on numpy crops.
+    """Return a callable backend running ``model`` (a FeatureMappingNet) on numpy crops.
 
     ``backend`` is resolved (torch | onnxruntime); the ONNX graph is exported once per
     weights file content into the cache (``onnx_path_for``).

@@ -100,7 +100,7 @@ def object_metadata(net_cfg, locator_cfg, crop, object_info, trained, training=N
 
 
 def object_modules(net, locator):
-    """The module whose state dict is an object weights file: ``net.*`` and ``locator.*``."""
+    """Return the module whose state dict is an object weights file (net.*, locator.*)."""
     return torch.nn.ModuleDict({'net': net, 'locator': locator})
 
 

@@ -173,7 +173,7 @@ def letterbox(rgb, width, height):
 
 
 def box_from_mask(probability, scale, stride, settings, threshold=0.5):
-    """BoxCrop around the largest blob of the locator's probability map, or None.
+    """Return a BoxCrop around the largest blob of the locator's probability map, or None.
 
     ``probability`` ``(h, w)`` per cell of ``stride`` letterbox pixels; ``scale`` maps full-
     image pixels to letterbox pixels. The blob's cells give the 2D extent of the object.

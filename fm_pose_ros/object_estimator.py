@@ -52,7 +52,7 @@ class ObjectEstimator:
     @classmethod
     def from_parts(cls, run_network, locator, settings, metadata, refine_steps=1,
                    threshold=0.5):
-        """An estimator over in-memory parts (training evaluation): same code as the node.
+        """Build an estimator over in-memory parts (training evaluation): same code as the node.
 
         ``run_network`` maps crops ``(B, 3, S, S)`` to outputs ``(B, 16)`` (numpy).
         """

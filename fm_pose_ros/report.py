@@ -108,8 +108,9 @@ def summary_markdown(report, title, plots):
 def write_report(folder, report, title, latency_ms=None):
     """Write report.json, the plots and summary.md into ``folder``; return the JSON path.
 
-    ``report`` is a metrics.hand_report dict or an object report (``task`` = object); ``latency_ms`` the per-frame end-to-end
-    latencies in frame order (ms), plotted when given. Every file is written atomically.
+    ``report`` is a metrics.hand_report dict or an object report (``task`` = object);
+    ``latency_ms`` the per-frame end-to-end latencies in frame order (ms), plotted when
+    given. Every file is written atomically.
     """
     os.makedirs(folder, exist_ok=True)
     plots = []

@@ -7,6 +7,7 @@ import sys
 
 PACKAGE = 'fm_pose_ros'
 DEFAULT_HAND_WEIGHTS = 'hand_fm.safetensors'
+DEFAULT_OBJECT_WEIGHTS = 'object_fm.safetensors'
 
 
 def share_dir():
@@ -36,3 +37,8 @@ def share_path(*parts):
 def default_weights():
     """Return the path of the shipped hand model."""
     return share_path('models', DEFAULT_HAND_WEIGHTS)
+
+
+def default_object_weights():
+    """Return the path of the shipped object model."""
+    return share_path('models', DEFAULT_OBJECT_WEIGHTS)

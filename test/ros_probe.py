@@ -1,18 +1,20 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""A test-side ROS node: publishes depth + CameraInfo, records what the hand node publishes."""
+"""Test-side ROS nodes: publish images + CameraInfo, record what the pose nodes publish."""
 
 from builtin_interfaces.msg import Time
-from geometry_msgs.msg import PoseArray
+from geometry_msgs.msg import PoseArray, PoseStamped
 from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 from visualization_msgs.msg import MarkerArray
 
 from fm_pose_ros.hand_messages import camera_info_msg, depth_image_msg
+from fm_pose_ros.object_messages import rgb_image_msg
 from fm_pose_ros.replay_node import spin_until  # noqa: F401 (re-exported for the tests)
 
 FRAME_ID = 'camera_depth_optical_frame'
+COLOR_FRAME_ID = 'camera_color_optical_frame'
 
 
 def header(stamp_ns, frame_id=FRAME_ID):
@@ -26,29 +28,59 @@ def stamp_ns(stamp):
     return stamp.sec * 10**9 + stamp.nanosec
 
 
-class Probe(Node):
-    """Publishes inputs on the given topics and records outputs of ``/hand_joints*``."""
+class _PosesProbe(Node):
+    """Publishes inputs on the given topics; records ``OUTPUT_TOPIC`` and its markers/debug."""
 
-    def __init__(self, image_topic='depth/image', info_topic='depth/camera_info',
-                 debug=False):
-        super().__init__('probe')
+    OUTPUT_TYPE = OUTPUT_TOPIC = None  # set by each subclass
+    INPUT_FRAME_ID = FRAME_ID  # frame_id of the inputs it publishes
+
+    def __init__(self, name, image_topic, info_topic, debug):
+        super().__init__(name)
         self.image_pub = self.create_publisher(Image, image_topic, 10)
         self.info_pub = self.create_publisher(CameraInfo, info_topic, 10)
-        self.joints, self.markers, self.debug_images = [], [], []
-        self.create_subscription(PoseArray, '/hand_joints', self.joints.append, 10)
-        self.create_subscription(MarkerArray, '/hand_joints/markers', self.markers.append, 10)
+        self.outputs, self.markers, self.debug_images = [], [], []
+        topic = self.OUTPUT_TOPIC
+        self.create_subscription(self.OUTPUT_TYPE, topic, self.outputs.append, 10)
+        self.create_subscription(MarkerArray, f'{topic}/markers', self.markers.append, 10)
         if debug:
-            self.create_subscription(Image, '/hand_joints/debug_image',
-                                     self.debug_images.append, 10)
+            self.create_subscription(Image, f'{topic}/debug_image', self.debug_images.append,
+                                     10)
 
     def send_info(self, K, width, height, stamp=1):
         """Publish a CameraInfo."""
-        self.info_pub.publish(camera_info_msg(K, width, height, header(stamp)))
+        self.info_pub.publish(
+            camera_info_msg(K, width, height, header(stamp, self.INPUT_FRAME_ID)))
+
+    def stamps_out(self):
+        """Stamps (ns) of the main outputs received so far."""
+        return [stamp_ns(m.header.stamp) for m in self.outputs]
+
+
+class Probe(_PosesProbe):
+    """Publishes depth + CameraInfo on the given topics and records ``/hand_joints*``."""
+
+    OUTPUT_TYPE, OUTPUT_TOPIC = PoseArray, '/hand_joints'
+
+    def __init__(self, image_topic='depth/image', info_topic='depth/camera_info',
+                 debug=False):
+        super().__init__('probe', image_topic, info_topic, debug)
+        self.joints = self.outputs  # PoseArrays from /hand_joints
 
     def send_depth(self, depth_mm, stamp, encoding='16UC1'):
         """Publish a depth image built from float mm."""
         self.image_pub.publish(depth_image_msg(depth_mm, header(stamp), encoding))
 
-    def stamps_out(self):
-        """Stamps (ns) of the PoseArrays received so far."""
-        return [stamp_ns(m.header.stamp) for m in self.joints]
+
+class ObjectProbe(_PosesProbe):
+    """Publishes colour images + CameraInfo on the given topics and records ``/object_pose*``."""
+
+    OUTPUT_TYPE, OUTPUT_TOPIC = PoseStamped, '/object_pose'
+    INPUT_FRAME_ID = COLOR_FRAME_ID
+
+    def __init__(self, image_topic='image', info_topic='camera_info', debug=False):
+        super().__init__('object_probe', image_topic, info_topic, debug)
+        self.poses = self.outputs  # PoseStamped from /object_pose
+
+    def send_rgb(self, rgb, stamp, encoding='rgb8'):
+        """Publish an ``(H, W, 3)`` uint8 RGB image in ``encoding``."""
+        self.image_pub.publish(rgb_image_msg(rgb, header(stamp, self.INPUT_FRAME_ID), encoding))

@@ -26,10 +26,12 @@ def test_colcon_build_installs_ros_layout(tmp_path):
         cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     prefix = tmp_path / 'install' / 'fm_pose_ros'
-    assert os.access(prefix / 'lib' / 'fm_pose_ros' / 'hand_node', os.X_OK)
+    for executable in ('hand_node', 'object_node'):
+        assert os.access(prefix / 'lib' / 'fm_pose_ros' / executable, os.X_OK), executable
     share = prefix / 'share' / 'fm_pose_ros'
     for relative in ('package.xml', 'launch/hand.launch.py', 'config/hand.yaml',
-                     'models/hand_fm.safetensors'):
+                     'models/hand_fm.safetensors', 'launch/object.launch.py',
+                     'config/object.yaml'):
         assert (share / relative).is_file(), relative
     index = prefix / 'share' / 'ament_index' / 'resource_index' / 'packages' / 'fm_pose_ros'
     assert index.is_file()
@@ -38,6 +40,8 @@ def test_colcon_build_installs_ros_layout(tmp_path):
     site = next((prefix / 'lib').glob('python*/site-packages'))
     env['PYTHONPATH'] = f"{site}{os.pathsep}{env.get('PYTHONPATH', '')}"
     found = subprocess.run(
-        [sys.executable, '-c', 'from fm_pose_ros.resources import default_weights as d; '
-         'print(d())'], cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert found.stdout.strip() == str(share / 'models' / 'hand_fm.safetensors'), found.stderr
+        [sys.executable, '-c', 'from fm_pose_ros import resources as r; '
+         'print(r.default_weights()); print(r.default_object_weights())'],
+        cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert found.stdout.split() == [str(share / 'models' / 'hand_fm.safetensors'),
+                                    str(share / 'models' / 'object_fm.safetensors')], found.stderr

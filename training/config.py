@@ -145,7 +145,7 @@ def parse_set(items):
 
 
 def task_defaults(task='hand'):
-    """Default TrainConfig of a task (the object task has its own network and sizes)."""
+    """Return the default TrainConfig of a task (the object task has its own network and sizes)."""
     if task == 'object':
         return TrainConfig(task='object', net=OBJECT_NET, out_dir='runs/object_fm',
                            data=DataConfig(num_real_train=1000, num_real_test=200))

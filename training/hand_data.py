@@ -113,7 +113,6 @@ class HandTrainingData:
         return {'crops': self.test['real'], 'transforms': transforms_of(self.test, self.settings),
                 'joints_mm': self.test['joints'].astype(np.float64)}
 
-
     def evaluate(self, predict):
         """Hand report of ``predict`` (crops -> normalised outputs) on the real test set."""
         return evaluate_hand_outputs(predict, self.test_set())
@@ -125,7 +124,7 @@ class HandTrainingData:
 
 
 def make_training_data(cfg, train=True):
-    """The training data of ``cfg.task``: HandTrainingData or ObjectTrainingData."""
+    """Return the training data of ``cfg.task``: HandTrainingData or ObjectTrainingData."""
     if cfg.task == 'object':
         from training.object_data import ObjectTrainingData
         return ObjectTrainingData(cfg, train)

@@ -42,7 +42,7 @@ class ObjectMesh:
         return self.vertices.max(axis=0).astype(np.float64) - self.bbox_min
 
     def corners(self):
-        """The 8 box corners ``(8, 3)`` m; corner i picks max along axis k when bit k is set."""
+        """Return the 8 box corners ``(8, 3)`` m; bit k of i set: max along axis k."""
         bits = (np.arange(8)[:, None] >> np.arange(3)) & 1
         return self.bbox_min + bits * self.bbox_size
 

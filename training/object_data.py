@@ -165,7 +165,7 @@ class ObjectTrainingData:
         return locator.eval()
 
     def estimator(self, predict):
-        """ObjectEstimator over ``predict`` (crops -> outputs) and the shared locator."""
+        """Build an ObjectEstimator over ``predict`` (crops -> outputs) and the shared locator."""
         return ObjectEstimator.from_parts(predict, self.locator, self.settings,
                                           {'object': self.info}, self.ocfg.refine_steps)
 

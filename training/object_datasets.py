@@ -84,13 +84,13 @@ def corner_pixels(mesh, R, t, K):
 
 
 def synthetic_lighting(rng, n):
-    """The clean domain's light: white, from near the camera, matte."""
+    """Sample the clean domain's light: white, from near the camera, matte."""
     return [Lighting(direction=tuple(np.array([0.0, 0.0, 1.0]) + rng.normal(0, 0.15, 3)),
                      ambient=float(rng.uniform(0.4, 0.5)), diffuse=0.6) for _ in range(n)]
 
 
 def real_lighting(rng, n):
-    """The real domain's light: any front direction, tinted, glossy, varying strength."""
+    """Sample the real domain's light: any front direction, tinted, glossy, varying strength."""
     lights = []
     for _ in range(n):
         direction = rng.normal(0, 1, 3)
@@ -105,7 +105,7 @@ def real_lighting(rng, n):
 
 
 def synthetic_background(rng, width, height):
-    """A smooth random colour field ``(H, W, 3)`` float32 in [0, 1] (clean domain)."""
+    """Draw a smooth random colour field ``(H, W, 3)`` float32 in [0, 1] (clean domain)."""
     grid = rng.uniform(0, 1, (rng.integers(2, 6), rng.integers(2, 6), 3)).astype(np.float32)
     return cv2.resize(grid, (width, height), interpolation=cv2.INTER_CUBIC).clip(0, 1)
 
@@ -124,7 +124,7 @@ def load_photos(names):
 
 
 def photo_background(rng, photos, width, height):
-    """A random crop of a random photo, resized to ``(H, W, 3)`` float32 in [0, 1]."""
+    """Cut a random crop of a random photo, resized to ``(H, W, 3)`` float32 in [0, 1]."""
     photo = photos[rng.integers(len(photos))]
     h, w = photo.shape[:2]
     scale = rng.uniform(0.5, 1.0)
@@ -137,9 +137,8 @@ def photo_background(rng, photos, width, height):
 
 
 def composite(render, background):
-    """Object over background: ``render`` from MeshRenderer (one view)."""
-    mask = render['mask'][..., None]
-    return np.where(mask, render['rgb'], background)
+    """Object over a float [0, 1] background: ``render`` from MeshRenderer (one view)."""
+    return np.where(render['mask'][..., None], render['rgb'] / np.float32(255.0), background)
 
 
 def add_occluders(rng, image, box_uv, photos, max_count=2):

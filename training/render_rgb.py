@@ -6,7 +6,7 @@ CPU: EGL on Mesa llvmpipe (set ``LP_NUM_THREADS`` for its thread count); GPU: th
 on an EGL device. A batch of B views renders into one tiled framebuffer (one viewport per
 view) and is read back once. Per view: pose (R (3, 3) model -> camera, t (3,) m), intrinsics
 K (3, 3) (OpenCV pixel convention), and a ``Lighting``. Outputs, all ``(B, H, W, ...)``:
-``rgb`` float32 in [0, 1] (black background), ``mask`` bool, ``depth`` float32 metres
+``rgb`` uint8 (black background), ``mask`` bool, and on request ``depth`` float32 metres
 (z in the camera frame, 0 = background).
 
 Shading: texture x vertex colour x (ambient + diffuse * max(0, n . l)) + specular (Blinn),
@@ -82,7 +82,7 @@ class Lighting:
 
 
 def projection_matrix(K, width, height, near=NEAR_M, far=FAR_M):
-    """OpenGL projection (row-major 4x4) equal to K for an image whose row 0 is the top.
+    """Return the OpenGL projection (row-major 4x4) equal to K for an image whose row 0 is the top.
 
     The framebuffer is read bottom-up and flipped, so v grows downwards as in OpenCV.
     """
@@ -143,11 +143,11 @@ class MeshRenderer:
         for name in ('ambient', 'diffuse', 'specular', 'shininess'):
             self.program[name].value = float(getattr(light, name))
 
-    def render(self, R, t, K, width, height, lights=None, columns=8):
+    def render(self, R, t, K, width, height, lights=None, columns=8, depth=False):
         """Render B views: R ``(B, 3, 3)``, t ``(B, 3)`` m, K ``(3, 3)`` or ``(B, 3, 3)``.
 
-        Returns dict(rgb ``(B, H, W, 3)`` float32, mask ``(B, H, W)`` bool, depth
-        ``(B, H, W)`` float32 metres).
+        Returns dict(rgb ``(B, H, W, 3)`` uint8, mask ``(B, H, W)`` bool and, when ``depth``,
+        depth ``(B, H, W)`` float32 metres).
         """
         count = len(R)
         K = np.broadcast_to(np.asarray(K, np.float64), (count, 3, 3))
@@ -163,23 +163,19 @@ class MeshRenderer:
             fbo.viewport = ((i % columns) * width, (i // columns) * height, width, height)
             self._set_view(R[i], t[i], K[i], width, height, lights[i])
             self.vao.render()
-        color = np.frombuffer(fbo.read(components=4, dtype='f1'), np.uint8)
-        depth = np.frombuffer(fbo.read(components=1, attachment=-1, dtype='f4'), np.float32)
-        return _untile(color.reshape(rows * height, columns * width, 4),
-                       depth.reshape(rows * height, columns * width), count, width, height)
+        color = _untile(np.frombuffer(fbo.read(components=4, dtype='f1'), np.uint8),
+                        count, columns, width, height, 4)
+        out = {'rgb': color[..., :3], 'mask': color[..., 3] > 0}
+        if depth:
+            buffer = np.frombuffer(fbo.read(components=1, attachment=-1, dtype='f4'), np.float32)
+            z_ndc = _untile(buffer, count, columns, width, height, 1)[..., 0] * 2.0 - 1.0
+            z = 2 * FAR_M * NEAR_M / ((FAR_M + NEAR_M) - z_ndc * (FAR_M - NEAR_M))
+            out['depth'] = np.where(out['mask'], z, 0.0).astype(np.float32)
+        return out
 
 
-def _untile(color, depth, count, width, height):
-    """Split the tiled buffers (bottom-up rows) into per-view top-down images."""
-    columns = color.shape[1] // width
-    rgb, mask, metric = [], [], []
-    for i in range(count):
-        x, y = (i % columns) * width, (i // columns) * height
-        tile = color[y:y + height, x:x + width][::-1]
-        z_ndc = depth[y:y + height, x:x + width][::-1] * 2.0 - 1.0
-        inside = tile[..., 3] > 0
-        z = 2 * FAR_M * NEAR_M / ((FAR_M + NEAR_M) - z_ndc * (FAR_M - NEAR_M))
-        rgb.append(tile[..., :3].astype(np.float32) / 255.0)
-        mask.append(inside)
-        metric.append(np.where(inside, z, 0.0).astype(np.float32))
-    return {'rgb': np.stack(rgb), 'mask': np.stack(mask), 'depth': np.stack(metric)}
+def _untile(buffer, count, columns, width, height, channels):
+    """Tiled framebuffer (bottom-up rows) -> ``(count, H, W, channels)`` top-down views."""
+    rows = -(-count // columns)
+    tiles = buffer.reshape(rows, height, columns, width, channels).transpose(0, 2, 1, 3, 4)
+    return tiles.reshape(rows * columns, height, width, channels)[:count, ::-1]

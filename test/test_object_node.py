@@ -1,0 +1,243 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Proof of life and bad input for the real object node over real DDS (in-process executor).
+
+The weights are real files with two layers set by hand so the output is known: the locator
+sees the object everywhere (box = the whole image) and the corner head always predicts the
+box corners of ``TRUE_R``, ``TRUE_T`` (``refine_steps`` 0, so that box is the only crop).
+"""
+
+import cv2
+import numpy as np
+import pytest
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import Image
+import torch
+
+from conftest import K_VGA
+from fm_pose_ros.checkpoint import (
+    CheckpointError, object_metadata, object_modules, save_weights)
+from fm_pose_ros.image_codec import fill_image
+from fm_pose_ros.networks import FeatureMappingNet, Locator, LocatorConfig, OBJECT_NET
+from fm_pose_ros.object_codec import (
+    box_from_mask, encode_corners, letterbox, ObjectCropSettings, project_points)
+from fm_pose_ros.object_estimator import ObjectEstimator
+from fm_pose_ros.object_messages import (
+    BOX_EDGES, COLOUR_ENCODINGS, image_to_rgb, pose_stamped, pose_stamped_to_pose,
+    rgb_image_msg)
+from fm_pose_ros.object_node import ObjectNode
+from ros_probe import COLOR_FRAME_ID, header, ObjectProbe, spin_until, stamp_ns
+
+SIZE = (480, 640)  # (H, W) of the test images
+CUBE_M = 0.06
+TRUE_R = cv2.Rodrigues(np.array([0.4, -0.3, 0.2]))[0]
+TRUE_T = np.array([0.03, -0.02, 0.45])
+OBJECT_EVERYWHERE, OBJECT_NOWHERE = 10.0, -10.0  # locator logits
+TOLERANCE_M = 0.003
+
+
+def cube_corners(side):
+    """``(8, 3)`` m, corner i = bits (i & 1, i >> 1 & 1, i >> 2 & 1) -> min/max of x, y, z."""
+    bits = np.array([[i & 1, i >> 1 & 1, i >> 2 & 1] for i in range(8)], np.float64)
+    return (bits - 0.5) * side
+
+
+def whole_image_box(cfg, settings):
+    """The BoxCrop the locator gives when every cell is the object (see box_from_mask)."""
+    _, scale = letterbox(np.zeros((*SIZE, 3), np.uint8), cfg.width, cfg.height)
+    cells = np.ones((cfg.height // cfg.stride, cfg.width // cfg.stride))
+    return box_from_mask(cells, scale, cfg.stride, settings)
+
+
+def write_weights(path, locator_logit):
+    net, locator = FeatureMappingNet(OBJECT_NET), Locator(LocatorConfig())
+    settings, corners = ObjectCropSettings(), cube_corners(CUBE_M)
+    box = whole_image_box(locator.cfg, settings)
+    targets = encode_corners(project_points(corners, TRUE_R, TRUE_T, K_VGA), box)
+    with torch.no_grad():
+        locator.body[-1].weight.zero_()
+        locator.body[-1].bias.fill_(locator_logit)
+        net.h.weight.zero_()
+        net.h.bias.copy_(torch.from_numpy(targets))
+    info = {'name': 'test_box', 'corners_m': corners.tolist(),
+            'diameter_m': CUBE_M * 3 ** 0.5, 'symmetric': False, 'points_m': corners.tolist()}
+    metadata = object_metadata(OBJECT_NET, locator.cfg, settings, info, trained=False)
+    # float32 on disk: the predicted corners are exactly the encoded ones
+    save_weights(path, object_modules(net, locator), metadata, dtype=torch.float32)
+    return str(path)
+
+
+@pytest.fixture(scope='module')
+def object_weights(tmp_path_factory):
+    folder = tmp_path_factory.mktemp('object_weights')
+    return write_weights(folder / 'object.safetensors', OBJECT_EVERYWHERE)
+
+
+@pytest.fixture(scope='module')
+def ros():
+    rclpy.init()
+    yield
+    rclpy.shutdown()
+
+
+def make_node(weights_path, **params):
+    params = {'weights': str(weights_path), 'stats_period_s': 0.0, 'refine_steps': 0,
+              'device': 'cpu', **params}
+    return ObjectNode(parameter_overrides=[Parameter(k, value=v) for k, v in params.items()])
+
+
+def start_rig(weights_path):
+    node = make_node(weights_path)
+    probe = ObjectProbe(debug=True)
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    executor.add_node(probe)
+    assert spin_until(executor, lambda: probe.image_pub.get_subscription_count() > 0)
+    assert spin_until(executor, lambda: node.pose_pub.get_subscription_count() > 0)
+    return node, probe, executor
+
+
+def stop_rig(rig):
+    node, probe, executor = rig
+    executor.shutdown()
+    probe.destroy_node()
+    node.destroy_node()
+
+
+@pytest.fixture
+def rig(ros, object_weights):
+    started = start_rig(object_weights)
+    yield started
+    stop_rig(started)
+
+
+def scene():
+    """A textured ``(H, W, 3)`` uint8 RGB frame (the hand-set weights ignore its content)."""
+    return np.random.default_rng(5).integers(0, 256, (*SIZE, 3), dtype=np.uint8)
+
+
+def send_and_wait(rig, send, counter=None, stamp=None):
+    """Send one input; wait until it is counted under ``counter`` or its pose arrives."""
+    node, probe, executor = rig
+    before = node.worker.stats.summary().get(counter, 0)
+    send(probe)
+    if counter:
+        assert spin_until(executor,
+                          lambda: node.worker.stats.summary().get(counter, 0) > before), \
+            f'{counter} not counted: {node.worker.stats.summary()}'
+    else:
+        assert spin_until(executor, lambda: stamp in probe.stamps_out()), \
+            f'no output for stamp {stamp}: {node.worker.stats.summary()}'
+
+
+def with_camera_info(rig):
+    node, probe, executor = rig
+    probe.send_info(K_VGA, SIZE[1], SIZE[0])
+    assert spin_until(executor, lambda: node.camera_K is not None)
+
+
+def test_proof_of_life_pose_stamped(rig, object_weights):
+    node, probe, executor = rig
+    with_camera_info(rig)
+    rgb, stamp = scene(), 1_700_000_000_123_456_789
+    send_and_wait(rig, lambda p: p.send_rgb(rgb, stamp), stamp=stamp)
+    msg = probe.poses[-1]
+    assert msg.header.frame_id == COLOR_FRAME_ID and stamp_ns(msg.header.stamp) == stamp
+    q = msg.pose.orientation
+    assert np.linalg.norm([q.x, q.y, q.z, q.w]) == pytest.approx(1.0, abs=1e-9)
+    R, t = pose_stamped_to_pose(msg)
+    direct = ObjectEstimator(object_weights, 'cpu', refine_steps=0).estimate(rgb, K_VGA)
+    np.testing.assert_allclose(t, direct.t, atol=1e-6)
+    np.testing.assert_allclose(R, direct.R, atol=1e-6)
+    assert t[2] > 0 and np.all(np.abs(t - TRUE_T) < TOLERANCE_M), t
+    assert np.degrees(np.arccos(np.clip((np.trace(R.T @ TRUE_R) - 1) / 2, -1, 1))) < 1.0
+    assert spin_until(executor, lambda: probe.markers and probe.debug_images)
+    box = probe.markers[-1].markers[0]
+    assert len(box.points) == 2 * 12 and stamp_ns(box.header.stamp) == stamp
+    debug = probe.debug_images[-1]
+    assert debug.encoding == 'bgr8' and (debug.height, debug.width) == SIZE
+    assert stamp_ns(debug.header.stamp) == stamp
+
+
+def test_every_colour_encoding_is_served(rig):
+    with_camera_info(rig)
+    rgb = scene()
+    for stamp, encoding in enumerate(('bgr8', 'mono8', 'rgba8', 'bgra8'), start=31):
+        send_and_wait(rig, lambda p: p.send_rgb(rgb, stamp, encoding), stamp=stamp)
+
+
+def raw_image(array, encoding, stamp):
+    return fill_image(Image(header=header(stamp, COLOR_FRAME_ID)), array, encoding)
+
+
+BAD_INPUTS = {
+    'depth encoding': (lambda: raw_image(np.zeros(SIZE, np.uint16), '16UC1', 11),
+                       'bad_image'),
+    'wrong size for CameraInfo': (
+        lambda: raw_image(np.zeros((240, 320, 3), np.uint8), 'rgb8', 12), 'bad_image'),
+    'empty image': (lambda: raw_image(np.zeros((0, 0, 3), np.uint8), 'rgb8', 13),
+                    'bad_image'),
+}
+
+
+@pytest.mark.parametrize('case', sorted(BAD_INPUTS))
+def test_bad_image_is_skipped_and_next_good_frame_served(rig, case):
+    node, probe, executor = rig
+    with_camera_info(rig)
+    build, counter = BAD_INPUTS[case]
+    bad = build()
+    send_and_wait(rig, lambda p: p.image_pub.publish(bad), counter=counter)
+    assert stamp_ns(bad.header.stamp) not in probe.stamps_out()
+    send_and_wait(rig, lambda p: p.send_rgb(scene(), 1000), stamp=1000)
+
+
+def test_no_camera_info_and_zero_K(rig):
+    node, probe, executor = rig
+    send_and_wait(rig, lambda p: p.send_rgb(scene(), 21), counter='no_camera_info')
+    send_and_wait(rig, lambda p: p.send_info(np.zeros((3, 3)), 640, 480),
+                  counter='bad_camera_info')
+    assert probe.stamps_out() == []
+    with_camera_info(rig)
+    send_and_wait(rig, lambda p: p.send_rgb(scene(), 23), stamp=23)
+
+
+def test_no_object_publishes_nothing(ros, tmp_path):
+    rig = start_rig(write_weights(tmp_path / 'empty.safetensors', OBJECT_NOWHERE))
+    try:
+        with_camera_info(rig)
+        send_and_wait(rig, lambda p: p.send_rgb(scene(), 41), counter='no_object')
+        assert rig[1].stamps_out() == []
+    finally:
+        stop_rig(rig)
+
+
+@pytest.mark.parametrize('params, message', [
+    ({'threshold': 2.0}, r"'threshold' = 2.0 must be in \[0.05, 0.95\]"),
+    ({'refine_steps': 9}, r"'refine_steps' = 9 must be in \[0, 5\]"),
+    ({'device': 'tpu'}, "'device' = 'tpu' must be one of"),
+])
+def test_bad_parameters_fail_at_start_with_a_clear_message(ros, object_weights, params,
+                                                           message):
+    with pytest.raises(ValueError, match=message):
+        make_node(object_weights, **params)
+
+
+def test_hand_weights_are_refused(ros, weights_path):
+    with pytest.raises(CheckpointError, match="task is 'hand', expected 'object'"):
+        make_node(weights_path)
+
+
+def test_message_round_trips():
+    rgb = scene()[:4, :5]
+    for encoding in COLOUR_ENCODINGS:
+        back = image_to_rgb(rgb_image_msg(rgb, header(1), encoding))
+        expected = np.repeat(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)[..., None], 3, 2) \
+            if encoding == 'mono8' else rgb
+        np.testing.assert_array_equal(back, expected, err_msg=encoding)
+    R, t = pose_stamped_to_pose(pose_stamped(TRUE_R, TRUE_T, header(1)))
+    np.testing.assert_allclose(R, TRUE_R, atol=1e-12)
+    np.testing.assert_allclose(t, TRUE_T)
+    assert len(set(BOX_EDGES)) == 12
+    assert all(bin(a ^ b).count('1') == 1 for a, b in BOX_EDGES)
