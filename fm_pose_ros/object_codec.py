@@ -30,6 +30,8 @@ class ObjectCropSettings:
 
     crop_size: int = 64          # network input side in pixels
     margin: float = 1.25         # crop side = margin x the larger side of the corners' box
+    mask_margin: float = 2.0     # locator box: the same, around the object's blob (a blob is
+                                 # ~0.6x the corners' box: measured on the real-like test set)
     min_side_px: float = 16.0    # smaller boxes are "no object"
     pnp_threshold: float = 0.08  # RANSAC inlier threshold, as a fraction of the crop side
 
@@ -37,8 +39,9 @@ class ObjectCropSettings:
         """Raise ValueError with a readable message if a setting is out of range."""
         if not 16 <= self.crop_size <= 512:
             raise ValueError(f'crop_size must be in [16, 512], got {self.crop_size}')
-        if not 1.0 <= self.margin <= 4.0:
-            raise ValueError(f'margin must be in [1, 4], got {self.margin}')
+        if not (1.0 <= self.margin <= 4.0 and 1.0 <= self.mask_margin <= 4.0):
+            raise ValueError(f'margin and mask_margin must be in [1, 4], got {self.margin} '
+                             f'and {self.mask_margin}')
         if self.min_side_px <= 0 or not 0 < self.pnp_threshold < 1:
             raise ValueError('min_side_px > 0 and 0 < pnp_threshold < 1 required')
         return self
@@ -86,11 +89,11 @@ def project_points(points, R, t, K):
     return uvw[:, :2] / uvw[:, 2:3]
 
 
-def box_around(uv, settings):
+def box_around(uv, settings, margin=None):
     """Square BoxCrop around the 2D points ``(N, 2)``: their box's centre, margin x side."""
     uv = np.asarray(uv, np.float64)
     low, high = uv.min(axis=0), uv.max(axis=0)
-    side = settings.margin * float(max(high - low))
+    side = (margin or settings.margin) * float(max(high - low))
     return BoxCrop(centre=(low + high) / 2.0, side=max(side, 1.0),
                    crop_size=settings.crop_size)
 
@@ -187,5 +190,5 @@ def box_from_mask(probability, scale, stride, settings, threshold=0.5):
     best = 1 + int(np.argmax(mass))
     x, y, w, h = stats[best, :4]
     corners = np.array([[x, y], [x + w, y + h]], np.float64) * stride / scale - 0.5
-    box = box_around(corners, settings)
+    box = box_around(corners, settings, settings.mask_margin)
     return box if box.side >= settings.min_side_px else None

@@ -98,7 +98,7 @@ def test_letterbox_and_box_from_mask():
     probability[2, 2] = 0.6           # a weaker single-cell blob loses
     box = box_from_mask(probability, scale, 4, ObjectCropSettings())
     np.testing.assert_allclose(box.centre, [359.5, 191.5])
-    assert box.side == pytest.approx(1.25 * 80)
+    assert box.side == pytest.approx(2.0 * 80)   # mask_margin
     assert box_from_mask(np.zeros((30, 40)), scale, 4, ObjectCropSettings()) is None
 
 
@@ -107,3 +107,5 @@ def test_settings_validation():
         ObjectCropSettings(crop_size=8).validate()
     with pytest.raises(ValueError, match='margin'):
         ObjectCropSettings(margin=0.5).validate()
+    with pytest.raises(ValueError, match='mask_margin'):
+        ObjectCropSettings(mask_margin=5.0).validate()

@@ -149,7 +149,7 @@ class ObjectTrainingData:
 
     def _load_or_train_locator(self):
         from training.locator import train_locator
-        key = {'object': self.ocfg.__dict__, 'data': self.cfg.data.__dict__, 'version': 1}
+        key = {'object': self.ocfg.__dict__, 'data': self.cfg.data.__dict__, 'version': 2}
         digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode())
         path = os.path.join(self.cfg.data.cache_dir, f'locator-{digest.hexdigest()[:12]}'
                             '.safetensors')

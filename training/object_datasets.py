@@ -49,10 +49,12 @@ def look_at_rotation(view_dir, up):
 
 
 def sample_poses(rng, n, mesh, up_axis='+z', distance=(0.45, 0.85), elevation_deg=(10, 85),
-                 offset=0.6, K=K_LINEMOD, size=FRAME_SIZE):
+                 roll_deg=45.0, offset=0.6, K=K_LINEMOD, size=FRAME_SIZE):
     """``n`` poses (R ``(n, 3, 3)``, t ``(n, 3)`` m) on the upper view hemisphere.
 
-    ``offset``: fraction of the half image the object centre may move off the optical axis.
+    ``roll_deg``: in-plane rotation range (+-) about the optical axis, from an upright view
+    (a hand-held or robot-mounted camera is roughly upright, as in LINEMOD); ``offset``:
+    fraction of the half image the object centre may move off the optical axis.
     """
     up = np.asarray(UP_AXES[up_axis], np.float64)
     side = np.cross(up, [1.0, 0.0, 0.0] if abs(up[0]) < 0.9 else [0.0, 1.0, 0.0])
@@ -66,7 +68,7 @@ def sample_poses(rng, n, mesh, up_axis='+z', distance=(0.45, 0.85), elevation_de
         view = np.cos(elevation) * (np.cos(azimuth) * side + np.sin(azimuth) * other) + \
             np.sin(elevation) * up
         R = look_at_rotation(view, up)
-        roll = rng.uniform(-np.pi, np.pi)
+        roll = np.radians(rng.uniform(-roll_deg, roll_deg))
         c, s = np.cos(roll), np.sin(roll)
         R = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1.0]]) @ R
         z = rng.uniform(*distance)
