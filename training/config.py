@@ -39,6 +39,7 @@ class ObjectConfig:
     scale: float = 0.05          # extra factor (the pybullet duck is modelled x 20)
     up_axis: str = '+y'          # model axis pointing up: views come from that hemisphere
     symmetric: bool = False      # evaluate with ADD-S
+    cull_back_faces: bool = True  # faster; needs a closed mesh with outward (CCW) windings
     distance_m: tuple = (0.45, 0.85)  # camera distance range, metres
     box_shift: float = 0.1       # crop-centre noise of training crops, fraction of the side
     box_scale: float = 0.15      # crop-side noise of training crops (+-, relative)

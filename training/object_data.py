@@ -85,7 +85,7 @@ class ObjectTrainingData:
         """The GL renderer of the mesh (created on first use, one per process)."""
         if self._renderer is None:
             from training.render_rgb import MeshRenderer
-            self._renderer = MeshRenderer(self.mesh)
+            self._renderer = MeshRenderer(self.mesh, cull_back_faces=self.ocfg.cull_back_faces)
         return self._renderer
 
     def _boxes(self, rng, uv):

@@ -110,17 +110,19 @@ def _gl(matrix):
 class MeshRenderer:
     """Holds a GL context and one mesh on the GPU/llvmpipe; renders batches of views."""
 
-    def __init__(self, mesh, context=None):
+    def __init__(self, mesh, context=None, cull_back_faces=True):
         import moderngl
+        self.cull = cull_back_faces  # for closed meshes with outward (CCW) windings
         self.ctx = context or moderngl.create_standalone_context(backend='egl')
         self.program = self.ctx.program(vertex_shader=VERTEX_SHADER,
                                         fragment_shader=FRAGMENT_SHADER)
-        corners = mesh.faces.ravel()  # non-indexed: 3 vertices per face
-        data = np.hstack([mesh.vertices[corners], mesh.normals[corners],
-                          mesh.colors[corners], mesh.uv[corners]]).astype('f4')
+        data = np.hstack([mesh.vertices, mesh.normals, mesh.colors, mesh.uv]).astype('f4')
         self.vbo = self.ctx.buffer(data.tobytes())
+        self.ibo = self.ctx.buffer(np.ascontiguousarray(mesh.faces, 'i4').tobytes())
+        # indexed: each shared vertex is shaded once (the vertex stage dominates small views)
         self.vao = self.ctx.vertex_array(self.program, [
-            (self.vbo, '3f 3f 3f 2f', 'in_position', 'in_normal', 'in_color', 'in_uv')])
+            (self.vbo, '3f 3f 3f 2f', 'in_position', 'in_normal', 'in_color', 'in_uv')],
+            index_buffer=self.ibo, index_element_size=4)
         texture = np.ascontiguousarray(mesh.texture[::-1])  # GL rows start at the bottom
         self.texture = self.ctx.texture(texture.shape[1::-1], 3, texture.tobytes())
         self.texture.build_mipmaps()
@@ -157,7 +159,9 @@ class MeshRenderer:
         fbo = self._framebuffer(columns * width, rows * height)
         fbo.use()
         fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
-        self.ctx.enable(self.ctx.DEPTH_TEST)
+        self.ctx.enable_only(self.ctx.DEPTH_TEST | self.ctx.CULL_FACE if self.cull
+                             else self.ctx.DEPTH_TEST)  # the context may be shared
+        self.ctx.front_face = 'ccw'  # outward CCW windings stay CCW (v flips twice: readback)
         self.texture.use(0)
         for i in range(count):
             fbo.viewport = ((i % columns) * width, (i // columns) * height, width, height)

@@ -74,8 +74,8 @@ def test_texture_and_rows_are_not_flipped(gl):
                       uv=np.array([[0, 1], [1, 1], [1, 0], [0, 0]], np.float32),
                       texture=texture)
     light = Lighting(ambient=1.0, diffuse=0.0)
-    out = MeshRenderer(mesh, context=gl).render(np.eye(3)[None], np.array([[0, 0, 0.5]]), K,
-                                                128, 96, lights=[light])
+    renderer = MeshRenderer(mesh, context=gl, cull_back_faces=False)  # an open mesh
+    out = renderer.render(np.eye(3)[None], np.array([[0, 0, 0.5]]), K, 128, 96, lights=[light])
     rgb = out['rgb'][0]
     assert rgb[30, 64, 0] > 230 and rgb[30, 64, 2] < 25   # upper part red
     assert rgb[65, 64, 2] > 230 and rgb[65, 64, 0] < 25   # lower part blue
