@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= build/demo
 
-.PHONY: venv demo test lint weights bench clean
+.PHONY: venv demo test lint weights object-weights bench clean
 
 $(STAMP): requirements.txt setup.py package.xml
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,18 @@ test: venv
 weights: venv
 	$(PY) -m training.compare --out runs/compare --ship models/hand_fm.safetensors
 
+# the same for the object (pybullet duck): five methods, ships models/object_fm.safetensors
+object-weights: venv
+	LP_NUM_THREADS=1 $(PY) -m training.compare --task object --out runs/object_compare \
+		--set optim.stage1_steps=2000 --set optim.stage2_steps=2000 \
+		--ship models/object_fm.safetensors
+
 # benchmarks: run on a quiet machine; each writes its table (with the command) under docs/
 bench: venv
 	$(PY) -m training.bench_renderer
 	$(PY) -m training.bench_exemplar
 	$(PY) -m training.bench_node
+	LP_NUM_THREADS=1 $(PY) -m training.bench_rgb_renderer
 
 lint: venv
 	$(PY) -m pytest -q test/test_lint.py
