@@ -11,8 +11,11 @@ exemplar baseline serve both tasks: ``synthetic_batch``, ``paired_batch``, ``eva
   camera (``BoxCrop.camera``) under the synthetic light on a synthetic background.
 - Real pairs: real-like full frames (object_datasets) cropped like the node crops (same
   box noise); the twin is rendered into the SAME crop camera with the synthetic look.
-- Test: real-like full frames with other background photos; evaluated end to end exactly as
-  the node runs (locator, crop, network, re-centring, PnP) via ObjectEstimator.
+- Or real frames of a BOP dataset (``object.bop_root``: LINEMOD, LM-O...), twins rendered at
+  their annotated poses with their own K.
+- Test: real-like full frames with other background photos (or the BOP test split),
+  evaluated end to end exactly as the node runs (locator, crop, network, re-centring, PnP)
+  via ObjectEstimator.
 - The locator (coarse segmentation) is trained once per data config on synthetic low-
   resolution renders and the real-like training frames, cached, and shared by all methods.
 """
@@ -31,7 +34,7 @@ from fm_pose_ros.checkpoint import atomic_write, object_metadata, object_modules
 from fm_pose_ros.metrics import latency_stats, object_metrics
 from fm_pose_ros.networks import Locator, LocatorConfig
 from fm_pose_ros.object_codec import (
-    box_around, BoxCrop, crop_image, encode_corners, letterbox, normalise_rgb)
+    box_around, BoxCrop, crop_image, encode_corners, letterbox, normalise_rgb, project_points)
 from fm_pose_ros.object_estimator import NoObjectError, ObjectEstimator
 from training.meshes import load_mesh
 from training.object_datasets import (
@@ -62,16 +65,45 @@ class ObjectTrainingData:
     def __init__(self, cfg, train=True):
         self.cfg, self.ocfg = cfg, cfg.object
         self.settings = self.ocfg.crop
-        self.mesh = load_mesh(self.ocfg.mesh, self.ocfg.units, self.ocfg.scale,
-                              self.ocfg.symmetric)
-        self.info = self.mesh.info()
         self._renderer = None
-        seed = cfg.data.seed
-        self.test = list(real_frames(self.renderer, self.mesh, np.random.default_rng([seed, 2]),
-                                     cfg.data.num_real_test, load_photos(TEST_PHOTOS),
-                                     self.ocfg.up_axis, self.ocfg.distance_m))
+        seed, data = cfg.data.seed, cfg.data
+        if self.ocfg.bop_root:
+            self.mesh = self._bop_mesh()
+            self.test = self._bop_frames(self.ocfg.bop_test_split, data.num_real_test)
+        else:
+            self.mesh = load_mesh(self.ocfg.mesh, self.ocfg.units, self.ocfg.scale,
+                                  self.ocfg.symmetric)
+            self.test = list(real_frames(
+                self.renderer, self.mesh, np.random.default_rng([seed, 2]), data.num_real_test,
+                load_photos(TEST_PHOTOS), self.ocfg.up_axis, self.ocfg.distance_m))
+        self.info = self.mesh.info()
         self.train = self._prepare_train(np.random.default_rng([seed, 1])) if train else None
         self._locator = None
+
+    def _bop_mesh(self):
+        from training.bop import load_models_info
+        info = load_models_info(self.ocfg.bop_root)[self.ocfg.bop_obj_id]
+        return load_mesh(info.mesh_path, 'mm', 1.0, info.symmetric)
+
+    def _bop_frames(self, split, count):
+        """BOP instances as frames; a missing mask is rendered at the true pose."""
+        from training.bop import BopSource
+        frames = []
+        source = BopSource(self.ocfg.bop_root, split, self.ocfg.bop_obj_id, max_frames=count)
+        for record in source.records():
+            if record['mask'] is None:
+                height, width = record['rgb'].shape[:2]
+                record['mask'] = self.renderer.render(record['R'][None], record['t'][None],
+                                                      record['K'], width, height)['mask'][0]
+            frames.append({key: record[key] for key in ('rgb', 'mask', 'R', 't', 'K')})
+        return frames
+
+    def _train_frames(self, rng):
+        if self.ocfg.bop_root:
+            return self._bop_frames(self.ocfg.bop_train_split, self.cfg.data.num_real_train)
+        return list(real_frames(self.renderer, self.mesh, rng, self.cfg.data.num_real_train,
+                                load_photos(TRAIN_PHOTOS), self.ocfg.up_axis,
+                                self.ocfg.distance_m))
 
     @property
     def locator(self):
@@ -92,10 +124,14 @@ class ObjectTrainingData:
         return [jittered_box(rng, corners, self.settings, self.ocfg.box_shift,
                              self.ocfg.box_scale) for corners in uv]
 
-    def render_crops(self, rng, R, t, boxes):
-        """Synthetic-look crops ``(n, S, S, 3)`` uint8 of poses R, t in the given boxes."""
+    def render_crops(self, rng, R, t, boxes, K=None):
+        """Synthetic-look crops ``(n, S, S, 3)`` uint8 of poses R, t in the given boxes.
+
+        ``K``: ``(n, 3, 3)`` full-image intrinsics (default: the benchmark's camera).
+        """
         size = self.settings.crop_size
-        views = self.renderer.render(R, t, np.stack([b.camera(K_LINEMOD) for b in boxes]),
+        K = np.broadcast_to(K_LINEMOD, (len(R), 3, 3)) if K is None else K
+        views = self.renderer.render(R, t, np.stack([b.camera(k) for b, k in zip(boxes, K)]),
                                      size, size, lights=synthetic_lighting(rng, len(R)))
         return np.stack([to_uint8(composite({'rgb': rgb, 'mask': mask},
                                             synthetic_background(rng, size, size)))
@@ -111,16 +147,15 @@ class ObjectTrainingData:
         return np.stack([normalise_rgb(c) for c in crops]), targets
 
     def _prepare_train(self, rng, batch=32):
-        photos = load_photos(TRAIN_PHOTOS)
         out = {key: [] for key in ('real', 'twin', 'target', 'locator_in', 'locator_target')}
-        frames = list(real_frames(self.renderer, self.mesh, rng, self.cfg.data.num_real_train,
-                                  photos, self.ocfg.up_axis, self.ocfg.distance_m))
+        frames = self._train_frames(rng)
         for start in range(0, len(frames), batch):
             chunk = frames[start:start + batch]
             R, t = np.stack([f['R'] for f in chunk]), np.stack([f['t'] for f in chunk])
-            uv = corner_pixels(self.mesh, R, t, K_LINEMOD)
+            K = np.stack([f['K'] for f in chunk])
+            uv = np.stack([project_points(self.mesh.corners(), *pose) for pose in zip(R, t, K)])
             boxes = self._boxes(rng, uv)
-            out['twin'] += list(self.render_crops(rng, R, t, boxes))
+            out['twin'] += list(self.render_crops(rng, R, t, boxes, K))
             for frame, corners, box in zip(chunk, uv, boxes):
                 out['real'].append(crop_image(frame['rgb'], box))
                 out['target'].append(encode_corners(corners, box))

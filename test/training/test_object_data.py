@@ -79,3 +79,23 @@ def test_tiny_object_run_learns_and_exports_a_loadable_model(data, tmp_path):
     report = data.evaluate(predictor(trainer.model, 'cpu'))
     assert report['task'] == 'object' and report['frames_in'] == 6
     assert 0.0 <= report['add_acc'] <= 1.0
+
+
+def test_bop_dataset_as_the_real_domain(tmp_path):
+    """Real frames, twins and the test set from a BOP folder (fixture in the BOP format)."""
+    from test_bop import BOXES, SCENES, write_models, write_scene
+    from training.object_data import ObjectTrainingData
+    root = tmp_path / 'lm'
+    write_models(root)
+    rng = np.random.default_rng(0)
+    for scene_id, images in SCENES.items():
+        write_scene(root / 'test' / f'{scene_id:06d}', scene_id, images, rng)
+    cfg = tiny_config(tmp_path, f'object.bop_root={root}', 'object.bop_obj_id=1',
+                      'object.bop_train_split=test', 'data.num_real_train=5')
+    data = ObjectTrainingData(cfg)
+    count = sum(images.count(1) for scenes in SCENES.values() for images in scenes)
+    assert len(data.train['real']) == 5 and len(data.test) == min(6, count)
+    assert data.mesh.name == 'obj_000001'
+    np.testing.assert_allclose(data.mesh.bbox_size * 1000, BOXES[1][1], rtol=1e-5)  # mm -> m
+    assert all(frame['mask'] is not None for frame in data.test)  # rendered where missing
+    assert data.train['twin'].shape == (5, 64, 64, 3) and data.train['twin'].any()
