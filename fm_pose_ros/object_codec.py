@@ -30,8 +30,9 @@ class ObjectCropSettings:
 
     crop_size: int = 64          # network input side in pixels
     margin: float = 1.25         # crop side = margin x the larger side of the corners' box
-    mask_margin: float = 2.0     # locator box: the same, around the object's blob (a blob is
-                                 # ~0.6x the corners' box: measured on the real-like test set)
+    # locator box: the same around the object's blob (a blob spans ~0.6x the corners' box,
+    # measured on the real-like test set)
+    mask_margin: float = 2.0
     min_side_px: float = 16.0    # smaller boxes are "no object"
     pnp_threshold: float = 0.08  # RANSAC inlier threshold, as a fraction of the crop side
 

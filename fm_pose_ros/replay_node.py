@@ -1,14 +1,17 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""The ROS side of replay_eval: publish recorded frames, collect ``/hand_joints``.
+"""The ROS side of replay_eval: publish recorded frames, collect the node's outputs.
 
-Times here are ``time.perf_counter()`` seconds; stamps are header stamps in integer ns.
+Hand task: ``/hand_joints`` PoseArrays, decoded to joints (14, 3) mm; object task:
+``/object_pose`` PoseStamped, decoded to ``(R (3, 3), t (3,) m)``. Times here are
+``time.perf_counter()`` seconds; stamps are header stamps in integer ns.
 """
 
 from dataclasses import dataclass, field
 import time
 
-from geometry_msgs.msg import PoseArray
+from geometry_msgs.msg import PoseArray, PoseStamped
+import numpy as np
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
@@ -18,45 +21,65 @@ from tqdm import tqdm
 
 from fm_pose_ros.bags import stamp_ns
 from fm_pose_ros.hand_messages import pose_array_to_joints
+from fm_pose_ros.object_messages import pose_stamped_to_pose
 
 SETTLE_S = 1.0  # after discovery, time for the node's side to match our publishers
 MAX_SILENT_FRAMES = 5  # lockstep: give up when the node answered none of the first N frames
 DRAIN_SPINS = 4  # realtime: callbacks handled between two publications when behind schedule
+# task -> (output and ground-truth message type, message -> joints mm or (R, t m))
+POSE_MESSAGES = {'hand': (PoseArray, pose_array_to_joints),
+                 'object': (PoseStamped, pose_stamped_to_pose)}
 
 
 @dataclass
 class ReplayResult:
     """What a replay or listen session saw; ``problem`` is None when nothing went wrong."""
 
-    outputs: dict = field(default_factory=dict)  # stamp -> (joints (14, 3) mm, received s)
+    outputs: dict = field(default_factory=dict)  # stamp -> (pose, received s); pose: joints
+    # (14, 3) mm (hand) or (R (3, 3), t (3,) m) (object)
     sent: dict = field(default_factory=dict)  # stamp -> published s (or ground truth seen s)
     duration_s: float = 0.0  # first publication -> last output
     problem: str = None
-    truth: dict = None  # listen mode only: stamp -> ground truth joints (14, 3) mm
+    truth: dict = None  # listen mode only: stamp -> ground truth, decoded like the outputs
     topics: dict = field(default_factory=dict)  # role -> resolved topic name
+    camera_k: dict = field(default_factory=dict)  # stamp -> K (3, 3) sent (or seen) with it
 
 
 class Player(Node):
-    """Publishes Image + CameraInfo; records outputs as {stamp: (joints mm, receive time)}."""
+    """Publishes Image + CameraInfo; records outputs as {stamp: (pose, receive time)}.
+
+    ``subscribe_truth`` (listen mode) also records the ground truth on ``args.gt_topic`` and
+    the K of the CameraInfos on ``args.info_topic`` by stamp.
+    """
 
     def __init__(self, args, subscribe_truth=False):
         # relative topic names (the defaults) resolve inside --namespace, like the node's
         super().__init__('replay_eval', namespace=args.namespace or None)
+        msg_type, self.decode = POSE_MESSAGES[args.task]
         self.image_pub = self.create_publisher(Image, args.image_out, 5)
         self.info_pub = self.create_publisher(CameraInfo, args.info_out, 5)
-        self.outputs, self.truth = {}, {}
-        self.output_sub = self.create_subscription(PoseArray, args.output_topic,
+        self.outputs, self.truth, self.camera_k = {}, {}, {}
+        self.output_sub = self.create_subscription(msg_type, args.output_topic,
                                                    self._on_output, 100)
         self.truth_sub = None
         if subscribe_truth:
-            self.truth_sub = self.create_subscription(PoseArray, args.gt_topic,
+            self.truth_sub = self.create_subscription(msg_type, args.gt_topic,
                                                       self._on_truth, 100)
+            self.create_subscription(CameraInfo, args.info_topic, self._on_info, 100)
 
     def _on_output(self, msg):
-        self.outputs[stamp_ns(msg.header)] = (pose_array_to_joints(msg), time.perf_counter())
+        self.outputs[stamp_ns(msg.header)] = (self.decode(msg), time.perf_counter())
 
     def _on_truth(self, msg):
-        self.truth[stamp_ns(msg.header)] = (pose_array_to_joints(msg), time.perf_counter())
+        self.truth[stamp_ns(msg.header)] = (self.decode(msg), time.perf_counter())
+
+    def _on_info(self, msg):
+        self.camera_k[stamp_ns(msg.header)] = camera_matrix(msg)
+
+
+def camera_matrix(info):
+    """K ``(3, 3)`` of a CameraInfo."""
+    return np.array(info.k, np.float64).reshape(3, 3)
 
 
 def spin_until(executor, predicate, timeout=10.0):
@@ -94,10 +117,10 @@ def wait_for_node(args, player, executor, alive):
         return (not alive() or player.image_pub.get_subscription_count() > 0
                 and player.count_publishers(args.output_topic) > 0)
     if not spin_until(executor, ready, args.wait):
-        return (f'no hand node subscribed to {player.image_pub.topic_name} and publishing '
-                f'{args.output_topic} within {args.wait:.0f} s')
+        return (f'no {args.task} node subscribed to {player.image_pub.topic_name} and '
+                f'publishing {args.output_topic} within {args.wait:.0f} s')
     if not alive():
-        return 'hand_node exited before it was ready'
+        return f'{args.task}_node exited before it was ready'
     spin_until(executor, lambda: not alive(), SETTLE_S)  # discovery is not symmetric
     return None
 
@@ -137,7 +160,7 @@ def _publish_all(args, messages, player, executor, alive):
     infos = _camera_infos(messages)
     by_stamp = {stamp_ns(m.header): m for m in infos[1]}
     images = messages['image']
-    sent, problem = {}, None
+    sent, camera_k, problem = {}, {}, None
     first_bag_time = images[0][0] if images else 0
     start = time.perf_counter()
     for bag_time, image in tqdm(images, disable=args.no_progress, desc='replay', unit='frame'):
@@ -147,6 +170,7 @@ def _publish_all(args, messages, player, executor, alive):
         info = _info_for(stamp, bag_time, infos, by_stamp)
         if info is not None:
             player.info_pub.publish(info)
+            camera_k[stamp] = camera_matrix(info)
         sent[stamp] = time.perf_counter()
         player.image_pub.publish(image)
         if args.mode == 'lockstep':
@@ -155,7 +179,7 @@ def _publish_all(args, messages, player, executor, alive):
                 problem = f'the node answered none of the first {len(sent)} frames'
                 break
         if not alive():
-            problem = f'hand_node exited during the replay after {len(sent)} frames'
+            problem = f'{args.task}_node exited during the replay after {len(sent)} frames'
             break
     spin_until(executor, lambda: set(sent) <= set(player.outputs) or not alive(),
                args.timeout)
@@ -164,7 +188,7 @@ def _publish_all(args, messages, player, executor, alive):
     end = max((t for _, t in outputs.values()), default=time.perf_counter())
     if problem is None and sent and not outputs:
         problem = 'the node never answered'
-    return ReplayResult(outputs, sent, end - start, problem)
+    return ReplayResult(outputs, sent, end - start, problem, camera_k=camera_k)
 
 
 def _wait_until(executor, due):
@@ -198,7 +222,8 @@ def listen(args, on_ready=None):
         truth = dict(player.truth)
         result = ReplayResult(dict(player.outputs), {s: t for s, (_, t) in truth.items()},
                               time.perf_counter() - start,
-                              truth={s: j for s, (j, _) in truth.items()})
+                              truth={s: j for s, (j, _) in truth.items()},
+                              camera_k=dict(player.camera_k))
         if not result.outputs:
             result.problem = (f'nothing received on {args.output_topic} in '
                               f'{result.duration_s:.0f} s')

@@ -1,6 +1,6 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Shared fixtures: DDS isolation, a hand-like depth frame, a real weights file."""
+"""Shared fixtures: DDS isolation, a hand-like depth frame, real hand and object weights files."""
 
 import os
 import random
@@ -18,12 +18,29 @@ os.environ.setdefault('FASTDDS_BUILTIN_TRANSPORTS', 'LARGE_DATA')
 os.environ['XDG_CACHE_HOME'] = os.path.join(
     os.environ.get('TMPDIR', '/tmp'), f'fm_pose_ros_test_cache_{os.getpid()}')
 
+import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import torch  # noqa: E402
 
+from fm_pose_ros.checkpoint import object_metadata, object_modules, save_weights  # noqa: E402
+from fm_pose_ros.networks import (  # noqa: E402
+    FeatureMappingNet, Locator, LocatorConfig, OBJECT_NET)
+from fm_pose_ros.object_codec import (  # noqa: E402
+    box_from_mask, encode_corners, letterbox, ObjectCropSettings, project_points)
 from training.init_weights import write_untrained  # noqa: E402
 
 K_VGA = np.array([[475.0, 0.0, 319.5], [0.0, 475.0, 239.5], [0.0, 0.0, 1.0]])
+
+# Deterministic object weights (write_object_weights): real files with two layers set by hand
+# so the output is known. The locator sees the object everywhere (box = the whole image) and
+# the corner head always predicts the box corners of OBJECT_R, OBJECT_T in a (H, W) =
+# OBJECT_SIZE image seen through K_VGA (with refine_steps 0, that box is the only crop).
+OBJECT_SIZE = (480, 640)  # (H, W) of the test images
+CUBE_M = 0.06
+OBJECT_R = cv2.Rodrigues(np.array([0.4, -0.3, 0.2]))[0]
+OBJECT_T = np.array([0.03, -0.02, 0.45])
+OBJECT_EVERYWHERE, OBJECT_NOWHERE = 10.0, -10.0  # locator logits
 
 
 def console_script(name):
@@ -55,6 +72,38 @@ def blob_frame(centre_mm=(30.0, -20.0, 550.0), K=K_VGA, size=(480, 640), radius_
     return depth.astype(np.float32), K.copy(), centre
 
 
+def cube_corners(side):
+    """``(8, 3)`` m, corner i = bits (i & 1, i >> 1 & 1, i >> 2 & 1) -> min/max of x, y, z."""
+    bits = np.array([[i & 1, i >> 1 & 1, i >> 2 & 1] for i in range(8)], np.float64)
+    return (bits - 0.5) * side
+
+
+def whole_image_box(cfg, settings):
+    """Return the BoxCrop the locator gives when every cell is the object (box_from_mask)."""
+    _, scale = letterbox(np.zeros((*OBJECT_SIZE, 3), np.uint8), cfg.width, cfg.height)
+    cells = np.ones((cfg.height // cfg.stride, cfg.width // cfg.stride))
+    return box_from_mask(cells, scale, cfg.stride, settings)
+
+
+def write_object_weights(path, locator_logit=OBJECT_EVERYWHERE):
+    """Write the deterministic object weights (see OBJECT_SIZE) to ``path``; return it (str)."""
+    net, locator = FeatureMappingNet(OBJECT_NET), Locator(LocatorConfig())
+    settings, corners = ObjectCropSettings(), cube_corners(CUBE_M)
+    box = whole_image_box(locator.cfg, settings)
+    targets = encode_corners(project_points(corners, OBJECT_R, OBJECT_T, K_VGA), box)
+    with torch.no_grad():
+        locator.body[-1].weight.zero_()
+        locator.body[-1].bias.fill_(locator_logit)
+        net.h.weight.zero_()
+        net.h.bias.copy_(torch.from_numpy(targets))
+    info = {'name': 'test_box', 'corners_m': corners.tolist(),
+            'diameter_m': CUBE_M * 3 ** 0.5, 'symmetric': False, 'points_m': corners.tolist()}
+    metadata = object_metadata(OBJECT_NET, locator.cfg, settings, info, trained=False)
+    # float32 on disk: the predicted corners are exactly the encoded ones
+    save_weights(path, object_modules(net, locator), metadata, dtype=torch.float32)
+    return str(path)
+
+
 _DOMAINS = iter(range(10**6))
 
 
@@ -80,3 +129,9 @@ def _remove_onnx_cache():
 def weights_path(tmp_path_factory):
     """Write a real, untrained weights file written once per session."""
     return str(write_untrained(tmp_path_factory.mktemp('weights') / 'hand.safetensors', seed=3))
+
+
+@pytest.fixture(scope='session')
+def object_weights(tmp_path_factory):
+    """Write the deterministic object weights (write_object_weights) once per session."""
+    return write_object_weights(tmp_path_factory.mktemp('object_weights') / 'object.safetensors')

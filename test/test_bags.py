@@ -4,12 +4,15 @@
 
 import os
 
+import cv2
+from geometry_msgs.msg import PoseStamped
 import numpy as np
 import pytest
 
-from conftest import blob_frame
+from conftest import blob_frame, K_VGA
 from fm_pose_ros.bags import (
-    BagError, DEFAULT_TOPICS, frames_from_messages, ground_truth, read_messages, write_hand_bag)
+    BagError, DEFAULT_TOPICS, detect_task, frames_from_messages, ground_truth,
+    object_frames_from_messages, OBJECT_TOPICS, read_messages, write_hand_bag, write_object_bag)
 
 
 def hand_frames(count=4):
@@ -112,3 +115,70 @@ def test_corrupt_sqlite3_and_one_line_errors(tmp_path):
     assert '\n' not in str(info.value)
     with pytest.raises(BagError, match='storage must be one of'):
         write_hand_bag(str(tmp_path / 'x'), hand_frames(1), storage='rosbag1')
+
+
+def object_frames(count=3, size=(48, 64)):
+    """Random colour frames with distinct K and true poses (R model -> camera, t m)."""
+    rng = np.random.default_rng(4)
+    frames = []
+    for i in range(count):
+        K = K_VGA.copy()
+        K[0, 0] += i  # fx differs per frame
+        frames.append({'rgb': rng.integers(0, 256, (*size, 3), dtype=np.uint8), 'K': K,
+                       'R': cv2.Rodrigues(rng.normal(size=3))[0],
+                       't': np.array([0.01 * i, -0.02, 0.5 + 0.01 * i])})
+    return frames
+
+
+@pytest.mark.parametrize('storage,encoding', [('mcap', 'rgb8'), ('sqlite3', 'bgr8')])
+def test_object_round_trip(tmp_path, storage, encoding):
+    frames = object_frames()
+    stamps = [10**9 + 7, 2 * 10**9 + 7, 3 * 10**9]
+    frames[1]['R'] = frames[1]['t'] = None  # no ground truth for the middle frame
+    path = str(tmp_path / 'bag')
+    count = write_object_bag(path, [{**f, 'stamp': s} for f, s in zip(frames, stamps)],
+                             rate_hz=10.0, start_ns=5 * 10**9, storage=storage,
+                             encoding=encoding)
+    assert count == 3 and not os.path.exists(path + '.partial')
+    assert detect_task(path) == 'object'
+    messages = read_messages(path, OBJECT_TOPICS, 'object')
+    start = 5 * 10**9
+    assert [t for t, _ in messages['image']] == [start, start + 10**8, start + 2 * 10**8]
+    image = messages['image'][0][1]
+    assert (image.encoding, image.header.frame_id) == (encoding, 'camera_color_optical_frame')
+    assert all(isinstance(m, PoseStamped) for _, m in messages['ground_truth'])
+    truth = ground_truth(messages)
+    assert sorted(truth) == [stamps[0], stamps[2]]
+    back = list(object_frames_from_messages(messages))
+    assert [f['stamp'] for f in back] == stamps
+    assert back[1]['R'] is None and back[1]['t'] is None
+    for original, restored in zip(frames, back):
+        np.testing.assert_array_equal(restored['rgb'], original['rgb'])
+        np.testing.assert_array_equal(restored['K'], original['K'])
+        if original['R'] is not None:
+            np.testing.assert_allclose(restored['R'], original['R'], atol=1e-12)
+            np.testing.assert_array_equal(restored['t'], original['t'])
+            np.testing.assert_array_equal(truth[restored['stamp']][1], original['t'])
+
+
+def test_task_detection_and_object_bag_errors(tmp_path):
+    hand, colour = str(tmp_path / 'hand'), str(tmp_path / 'object')
+    write_hand_bag(hand, hand_frames(1))
+    write_object_bag(colour, object_frames(1))
+    assert detect_task(hand) == 'hand' and detect_task(colour) == 'object'
+    assert detect_task(colour, '/no/such/topic') == 'object'  # from the image topic
+    assert detect_task(colour, DEFAULT_TOPICS['ground_truth']) == 'object'
+    no_truth = str(tmp_path / 'no_truth')
+    write_object_bag(no_truth, [{**object_frames(1)[0], 'R': None}],
+                     topics={'ground_truth': '/gt/other'})
+    assert detect_task(no_truth) == 'object'
+    with pytest.raises(BagError, match='bag not found'):
+        detect_task(str(tmp_path / 'nope'))
+    with pytest.raises(BagError, match='has type geometry_msgs/msg/PoseStamped, expected '
+                       'geometry_msgs/msg/PoseArray'):
+        read_messages(colour, OBJECT_TOPICS)
+    with pytest.raises(BagError, match='encoding must be one of'):
+        write_object_bag(str(tmp_path / 'x'), object_frames(1), encoding='16UC1')
+    with pytest.raises(BagError, match='storage must be one of'):
+        write_object_bag(str(tmp_path / 'x'), object_frames(1), storage='rosbag1')
+    assert not os.path.exists(tmp_path / 'x')

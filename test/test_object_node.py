@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """Proof of life and bad input for the real object node over real DDS (in-process executor).
 
-The weights are real files with two layers set by hand so the output is known: the locator
-sees the object everywhere (box = the whole image) and the corner head always predicts the
-box corners of ``TRUE_R``, ``TRUE_T`` (``refine_steps`` 0, so that box is the only crop).
+The weights are conftest.write_object_weights' real files with two layers set by hand so the
+output is known: the locator sees the object everywhere (box = the whole image) and the
+corner head always predicts the box corners of ``TRUE_R``, ``TRUE_T`` (``refine_steps`` 0,
+so that box is the only crop).
 """
 
 import cv2
@@ -14,15 +15,12 @@ import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import Image
-import torch
 
-from conftest import K_VGA
-from fm_pose_ros.checkpoint import (
-    CheckpointError, object_metadata, object_modules, save_weights)
+from conftest import (
+    K_VGA, OBJECT_NOWHERE, OBJECT_R as TRUE_R, OBJECT_SIZE as SIZE, OBJECT_T as TRUE_T,
+    write_object_weights)
+from fm_pose_ros.checkpoint import CheckpointError
 from fm_pose_ros.image_codec import fill_image
-from fm_pose_ros.networks import FeatureMappingNet, Locator, LocatorConfig, OBJECT_NET
-from fm_pose_ros.object_codec import (
-    box_from_mask, encode_corners, letterbox, ObjectCropSettings, project_points)
 from fm_pose_ros.object_estimator import ObjectEstimator
 from fm_pose_ros.object_messages import (
     BOX_EDGES, COLOUR_ENCODINGS, image_to_rgb, pose_stamped, pose_stamped_to_pose,
@@ -30,49 +28,7 @@ from fm_pose_ros.object_messages import (
 from fm_pose_ros.object_node import ObjectNode
 from ros_probe import COLOR_FRAME_ID, header, ObjectProbe, spin_until, stamp_ns
 
-SIZE = (480, 640)  # (H, W) of the test images
-CUBE_M = 0.06
-TRUE_R = cv2.Rodrigues(np.array([0.4, -0.3, 0.2]))[0]
-TRUE_T = np.array([0.03, -0.02, 0.45])
-OBJECT_EVERYWHERE, OBJECT_NOWHERE = 10.0, -10.0  # locator logits
 TOLERANCE_M = 0.003
-
-
-def cube_corners(side):
-    """``(8, 3)`` m, corner i = bits (i & 1, i >> 1 & 1, i >> 2 & 1) -> min/max of x, y, z."""
-    bits = np.array([[i & 1, i >> 1 & 1, i >> 2 & 1] for i in range(8)], np.float64)
-    return (bits - 0.5) * side
-
-
-def whole_image_box(cfg, settings):
-    """The BoxCrop the locator gives when every cell is the object (see box_from_mask)."""
-    _, scale = letterbox(np.zeros((*SIZE, 3), np.uint8), cfg.width, cfg.height)
-    cells = np.ones((cfg.height // cfg.stride, cfg.width // cfg.stride))
-    return box_from_mask(cells, scale, cfg.stride, settings)
-
-
-def write_weights(path, locator_logit):
-    net, locator = FeatureMappingNet(OBJECT_NET), Locator(LocatorConfig())
-    settings, corners = ObjectCropSettings(), cube_corners(CUBE_M)
-    box = whole_image_box(locator.cfg, settings)
-    targets = encode_corners(project_points(corners, TRUE_R, TRUE_T, K_VGA), box)
-    with torch.no_grad():
-        locator.body[-1].weight.zero_()
-        locator.body[-1].bias.fill_(locator_logit)
-        net.h.weight.zero_()
-        net.h.bias.copy_(torch.from_numpy(targets))
-    info = {'name': 'test_box', 'corners_m': corners.tolist(),
-            'diameter_m': CUBE_M * 3 ** 0.5, 'symmetric': False, 'points_m': corners.tolist()}
-    metadata = object_metadata(OBJECT_NET, locator.cfg, settings, info, trained=False)
-    # float32 on disk: the predicted corners are exactly the encoded ones
-    save_weights(path, object_modules(net, locator), metadata, dtype=torch.float32)
-    return str(path)
-
-
-@pytest.fixture(scope='module')
-def object_weights(tmp_path_factory):
-    folder = tmp_path_factory.mktemp('object_weights')
-    return write_weights(folder / 'object.safetensors', OBJECT_EVERYWHERE)
 
 
 @pytest.fixture(scope='module')
@@ -204,7 +160,7 @@ def test_no_camera_info_and_zero_K(rig):
 
 
 def test_no_object_publishes_nothing(ros, tmp_path):
-    rig = start_rig(write_weights(tmp_path / 'empty.safetensors', OBJECT_NOWHERE))
+    rig = start_rig(write_object_weights(tmp_path / 'empty.safetensors', OBJECT_NOWHERE))
     try:
         with_camera_info(rig)
         send_and_wait(rig, lambda p: p.send_rgb(scene(), 41), counter='no_object')
