@@ -5,7 +5,8 @@
 Same scene as ``render_depth.render_depth``: capsules ``(P, 2, 3)`` mm in the camera optical
 frame with radii ``(P,)`` mm, pinhole K, depth = z in mm (0 = background).
 - ``GLCapsules``: moderngl/EGL (llvmpipe on CPU), one instanced draw per hand; each instance
-  places a tessellated unit capsule (two hemispheres + the band between them) on its segment.
+  places a tessellated unit capsule (two hemispheres + the band between them) on its segment;
+  batches of hands go to tiles of one framebuffer, read back once (its fastest use).
 - ``BulletCapsules``: pybullet's TinyRenderer, one GEOM_CAPSULE visual body per capsule, moved
   with ``resetBasePositionAndOrientation``; its sizes are fixed at creation, so all hands of a
   run must share one hand shape (the benchmark does that).
@@ -36,6 +37,7 @@ void main() {
     gl_Position = projection * vec4(p, 1.0);
 }
 '''
+FRONT_FACE = 'ccw'  # unit_capsule's windings, seen from outside (the tests check it)
 GL_FRAGMENT = '''
 #version 330
 out vec4 f_color;
@@ -77,23 +79,38 @@ class GLCapsules:
             (self.template, '3f 1f', 'in_dir', 'in_end'),
             (self.instances, '3f 3f 1f/i', 'in_a', 'in_b', 'in_r')],
             index_buffer=self.index, index_element_size=4)
-        self.fbo = self.ctx.framebuffer(depth_attachment=self.ctx.depth_texture((width, height)))
+        self.framebuffers = {}
         self.size = (width, height)
 
     def render(self, ends_mm, radii_mm, K):
         """Depth ``(H, W)`` float32 mm of one hand (0 = background)."""
+        return self.render_batch(ends_mm[None], radii_mm[None], K[None])[0]
+
+    def render_batch(self, ends_mm, radii_mm, K, columns=8):
+        """Depth ``(B, H, W)`` mm of B hands: one tiled framebuffer, one readback."""
         width, height = self.size
-        data = np.hstack([ends_mm.reshape(-1, 6) / 1000.0, radii_mm[:, None] / 1000.0])
-        self.instances.orphan(data.nbytes)
-        self.instances.write(data.astype('f4').tobytes())
-        self.program['projection'].write(
-            np.asarray(projection_matrix(K, width, height), 'f4').T.copy().tobytes())
-        self.fbo.use()
-        self.fbo.clear(depth=1.0)
-        self.ctx.enable_only(self.ctx.DEPTH_TEST)
-        self.vao.render(instances=len(radii_mm))
-        depth = np.frombuffer(self.fbo.read(components=1, attachment=-1, dtype='f4'),
-                              np.float32).reshape(height, width)[::-1]
+        count = len(ends_mm)
+        columns = min(columns, count)
+        rows = -(-count // columns)
+        if (rows, columns) not in self.framebuffers:
+            self.framebuffers[(rows, columns)] = self.ctx.framebuffer(
+                depth_attachment=self.ctx.depth_texture((columns * width, rows * height)))
+        fbo = self.framebuffers[(rows, columns)]
+        fbo.use()
+        fbo.clear(depth=1.0)
+        self.ctx.enable_only(self.ctx.DEPTH_TEST | self.ctx.CULL_FACE)  # closed capsules
+        self.ctx.front_face = FRONT_FACE
+        for i in range(count):
+            data = np.hstack([ends_mm[i].reshape(-1, 6), radii_mm[i][:, None]]) / 1000.0
+            self.instances.orphan(data.nbytes)
+            self.instances.write(data.astype('f4').tobytes())
+            self.program['projection'].write(
+                np.asarray(projection_matrix(K[i], width, height), 'f4').T.copy().tobytes())
+            fbo.viewport = ((i % columns) * width, (i // columns) * height, width, height)
+            self.vao.render(instances=len(radii_mm[i]))
+        depth = np.frombuffer(fbo.read(components=1, attachment=-1, dtype='f4'), np.float32)
+        tiles = depth.reshape(rows, height, columns, width).transpose(0, 2, 1, 3)
+        depth = tiles.reshape(rows * columns, height, width)[:count, ::-1]
         z_ndc = depth * 2.0 - 1.0
         z = 2 * FAR_M * NEAR_M / ((FAR_M + NEAR_M) - z_ndc * (FAR_M - NEAR_M)) * 1000.0
         return np.where(depth < 1.0, z, 0.0).astype(np.float32)
