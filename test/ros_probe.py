@@ -11,7 +11,7 @@ from visualization_msgs.msg import MarkerArray
 
 from fm_pose_ros.hand_messages import camera_info_msg, depth_image_msg
 from fm_pose_ros.object_messages import rgb_image_msg
-from fm_pose_ros.replay_node import spin_until  # noqa: F401 (re-exported for the tests)
+from fm_pose_ros.replay_node import spin_until
 
 FRAME_ID = 'camera_depth_optical_frame'
 COLOR_FRAME_ID = 'camera_color_optical_frame'
@@ -84,3 +84,20 @@ class ObjectProbe(_PosesProbe):
     def send_rgb(self, rgb, stamp, encoding='rgb8'):
         """Publish an ``(H, W, 3)`` uint8 RGB image in ``encoding``."""
         self.image_pub.publish(rgb_image_msg(rgb, header(stamp, self.INPUT_FRAME_ID), encoding))
+
+
+def send_and_wait(rig, send, counter=None, stamp=None):
+    """Send one input; wait until it is counted under ``counter`` or its output arrives.
+
+    ``rig`` = (node, probe, executor); ``send(probe)`` publishes the input.
+    """
+    node, probe, executor = rig
+    before = node.worker.stats.summary().get(counter, 0)
+    send(probe)
+    if counter:
+        assert spin_until(executor,
+                          lambda: node.worker.stats.summary().get(counter, 0) > before), \
+            f'{counter} not counted: {node.worker.stats.summary()}'
+    else:
+        assert spin_until(executor, lambda: stamp in probe.stamps_out()), \
+            f'no output for stamp {stamp}: {node.worker.stats.summary()}'

@@ -15,7 +15,7 @@ from fm_pose_ros.hand_joints import NUM_JOINTS
 from fm_pose_ros.hand_messages import pose_array_to_joints
 from fm_pose_ros.hand_node import HandNode
 from fm_pose_ros.image_codec import fill_image
-from ros_probe import FRAME_ID, header, Probe, spin_until, stamp_ns
+from ros_probe import FRAME_ID, header, Probe, send_and_wait, spin_until, stamp_ns
 
 
 @pytest.fixture(scope='module')
@@ -45,20 +45,6 @@ def rig(ros, weights_path):
     executor.shutdown()
     probe.destroy_node()
     node.destroy_node()
-
-
-def send_and_wait(rig, send, counter=None, stamp=None):
-    """Send one input; wait until it is counted under ``counter`` or its output arrives."""
-    node, probe, executor = rig
-    before = node.worker.stats.summary().get(counter, 0)
-    send(probe)
-    if counter:
-        assert spin_until(executor,
-                          lambda: node.worker.stats.summary().get(counter, 0) > before), \
-            f'{counter} not counted: {node.worker.stats.summary()}'
-    else:
-        assert spin_until(executor, lambda: stamp in probe.stamps_out()), \
-            f'no output for stamp {stamp}: {node.worker.stats.summary()}'
 
 
 def test_proof_of_life_pose_array(rig):

@@ -26,7 +26,8 @@ from fm_pose_ros.object_messages import (
     BOX_EDGES, COLOUR_ENCODINGS, image_to_rgb, pose_stamped, pose_stamped_to_pose,
     rgb_image_msg)
 from fm_pose_ros.object_node import ObjectNode
-from ros_probe import COLOR_FRAME_ID, header, ObjectProbe, spin_until, stamp_ns
+from ros_probe import (
+    COLOR_FRAME_ID, header, ObjectProbe, send_and_wait, spin_until, stamp_ns)
 
 TOLERANCE_M = 0.003
 
@@ -72,20 +73,6 @@ def rig(ros, object_weights):
 def scene():
     """A textured ``(H, W, 3)`` uint8 RGB frame (the hand-set weights ignore its content)."""
     return np.random.default_rng(5).integers(0, 256, (*SIZE, 3), dtype=np.uint8)
-
-
-def send_and_wait(rig, send, counter=None, stamp=None):
-    """Send one input; wait until it is counted under ``counter`` or its pose arrives."""
-    node, probe, executor = rig
-    before = node.worker.stats.summary().get(counter, 0)
-    send(probe)
-    if counter:
-        assert spin_until(executor,
-                          lambda: node.worker.stats.summary().get(counter, 0) > before), \
-            f'{counter} not counted: {node.worker.stats.summary()}'
-    else:
-        assert spin_until(executor, lambda: stamp in probe.stamps_out()), \
-            f'no output for stamp {stamp}: {node.worker.stats.summary()}'
 
 
 def with_camera_info(rig):
