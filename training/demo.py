@@ -30,13 +30,13 @@ from training.datasets import pose_sequence, real_like_frames
 
 
 def write_hand_demo(bag, rng, count):
-    """A smooth real-like hand motion (VGA 16UC1) as a bag; return the frame count."""
+    """Write a smooth real-like hand motion (VGA 16UC1) as a bag; return the frame count."""
     frames = real_like_frames(rng, count, label_noise=False, poses=pose_sequence(rng, count))
     return write_hand_bag(bag, ({**f, 'joints': f['joints_true']} for f in frames))
 
 
 def write_object_demo(bag, rng, count, weights):
-    """Real-like RGB frames of the weights' training object (VGA rgb8) as a bag."""
+    """Write real-like RGB frames of the weights' object (VGA rgb8) as a bag; return the count."""
     from training.config import from_dict
     from training.meshes import load_mesh
     from training.object_datasets import load_photos, real_frames, TEST_PHOTOS
