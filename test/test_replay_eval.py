@@ -154,9 +154,13 @@ def test_node_that_never_answers(tmp_path):
     try:
         code, _, err = run_replay(bag, '--out', str(tmp_path / 'r'), '--timeout', '0.5',
                                   '--wait', '20')
-    finally:
+    finally:  # never leave a DDS participant behind for later runs on this machine
         silent.terminate()
-        silent.wait(timeout=10)
+        try:
+            silent.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            silent.kill()
+            silent.wait()
     one_line_error(code, err, 'the node never answered (2 frames read, 2 published, 0 answered')
     report = read_report(tmp_path / 'r')
     assert report['problems'] == ['the node never answered'] and report['frames_out'] == 0
