@@ -4,6 +4,8 @@
 
 A backend maps a batch of crops ``(B, 1, S, S)`` float32 to outputs ``(B, num_outputs)``
 float32, both numpy. The ONNX graph is exported from the same torch model (``h(g(f(x)))``).
+Locators use the same backends: letterboxed images ``(B, C, H, W)`` -> logits
+``(B, 1, H / 4, W / 4)``.
 """
 
 import hashlib
@@ -13,6 +15,7 @@ import numpy as np
 import torch
 
 from fm_pose_ros.checkpoint import atomic_write
+from fm_pose_ros.networks import LocatorConfig
 
 BACKENDS = ('auto', 'torch', 'onnxruntime')
 DEVICES = ('auto', 'cpu', 'cuda')
@@ -55,10 +58,20 @@ class TorchBackend:
             return self.model(batch).float().cpu().numpy()
 
 
-def export_onnx(model, path, in_size, in_channels=1):
-    """Export ``model`` (its ``forward``) to ONNX opset 17 with a dynamic batch axis."""
+def input_shape(cfg):
+    """``(C, H, W)`` of one input of a network with config ``cfg`` (NetConfig, LocatorConfig)."""
+    if isinstance(cfg, LocatorConfig):
+        return cfg.in_channels, cfg.height, cfg.width
+    return cfg.in_channels, cfg.in_size, cfg.in_size
+
+
+def export_onnx(model, path, shape):
+    """Export ``model`` (its ``forward``, input ``(B, *shape)``) to ONNX opset 17.
+
+    The batch axis is dynamic.
+    """
     model = model.eval().cpu()
-    dummy = torch.zeros(1, in_channels, in_size, in_size)
+    dummy = torch.zeros(1, *shape)
 
     def write(tmp):
         torch.onnx.export(model, (dummy,), tmp, dynamo=False, opset_version=17,
@@ -92,22 +105,27 @@ class OnnxBackend:
 
 
 def make_backend(model, weights, backend, device, threads=None):
-    """Return a callable backend running ``model`` (a FeatureMappingNet) on numpy crops.
+    """Return a callable backend running ``model`` on numpy batches.
 
+    ``model``: a FeatureMappingNet or a Locator (networks.py) loaded from ``weights``.
     ``backend`` is resolved (torch | onnxruntime); the ONNX graph is exported once per
-    weights file content into the cache (``onnx_path_for``).
+    weights file content and part into the cache (``onnx_path_for``).
     """
     if backend == 'torch':
         return TorchBackend(model, device)
-    onnx_path = onnx_path_for(weights)
+    part = 'locator' if isinstance(model.cfg, LocatorConfig) else ''
+    onnx_path = onnx_path_for(weights, part=part)
     if not os.path.exists(onnx_path):
-        export_onnx(model, onnx_path, model.cfg.in_size, model.cfg.in_channels)
+        export_onnx(model, onnx_path, input_shape(model.cfg))
         model.to(device)
     return OnnxBackend(onnx_path, device, threads)
 
 
-def onnx_path_for(weights_path, cache_dir=None):
-    """Cache path of the ONNX export of a weights file, keyed by the file's content hash."""
+def onnx_path_for(weights_path, cache_dir=None, part=''):
+    """Cache path of the ONNX export of a weights file, keyed by the file's content hash.
+
+    ``part`` names a second network of the file (``locator``).
+    """
     digest = hashlib.sha256()
     with open(weights_path, 'rb') as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b''):
@@ -115,4 +133,5 @@ def onnx_path_for(weights_path, cache_dir=None):
     cache_dir = cache_dir or os.path.join(
         os.environ.get('XDG_CACHE_HOME', os.path.expanduser('~/.cache')), 'fm_pose_ros')
     stem = os.path.splitext(os.path.basename(os.fspath(weights_path)))[0]
+    stem += f'-{part}' if part else ''
     return os.path.join(cache_dir, f'{stem}-{digest.hexdigest()[:12]}.onnx')

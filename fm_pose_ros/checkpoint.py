@@ -59,9 +59,9 @@ def atomic_write_text(path, text):
     atomic_write(path, write)
 
 
-def hand_metadata(net_cfg, crop, trained, training=None, metrics=None):
-    """Build the metadata document of a hand model."""
-    return {
+def hand_metadata(net_cfg, crop, trained, training=None, metrics=None, locator_cfg=None):
+    """Build the metadata document of a hand model (with a learned locator if given)."""
+    metadata = {
         'format': FORMAT,
         'format_version': FORMAT_VERSION,
         'package_version': __version__,
@@ -74,6 +74,9 @@ def hand_metadata(net_cfg, crop, trained, training=None, metrics=None):
         'training': training or {},
         'metrics': metrics or {},
     }
+    if locator_cfg is not None:
+        metadata.update(architecture='FeatureMappingNet+Locator', locator=locator_cfg.to_dict())
+    return metadata
 
 
 def object_metadata(net_cfg, locator_cfg, crop, object_info, trained, training=None,
@@ -99,9 +102,14 @@ def object_metadata(net_cfg, locator_cfg, crop, object_info, trained, training=N
     }
 
 
-def object_modules(net, locator):
-    """Return the module whose state dict is an object weights file (net.*, locator.*)."""
-    return torch.nn.ModuleDict({'net': net, 'locator': locator})
+def weight_modules(net, locator=None):
+    """Return the module whose state dict is a weights file.
+
+    With a locator: ``net.*`` and ``locator.*`` tensors (object files, hand files with a
+    learned locator); without: the network's own names (hand files with the centre-of-mass
+    localiser).
+    """
+    return net if locator is None else torch.nn.ModuleDict({'net': net, 'locator': locator})
 
 
 def save_weights(path, model, metadata, dtype=torch.float16):
@@ -159,17 +167,29 @@ def load_hand_model(path, device='cpu'):
 
     Returns ``(model, metadata, crop_settings)`` with the model in eval mode on ``device``.
     """
+    model, _, metadata, crop = load_hand_parts(path, device)
+    return model, metadata, crop
+
+
+def load_hand_parts(path, device='cpu'):
+    """Rebuild the hand network and its learned locator (None if the file has none).
+
+    Returns ``(model, locator, metadata, crop_settings)``, networks in eval mode on ``device``.
+    """
     metadata = _read_task_metadata(path, 'hand')
     try:
         net_cfg = NetConfig.from_dict(metadata['net'])
         crop = CropSettings(**{**metadata['crop'], 'cube_mm': tuple(metadata['crop']['cube_mm'])})
         crop.validate()
         model = FeatureMappingNet(net_cfg)
+        locator = (Locator(LocatorConfig.from_dict(metadata['locator']))
+                   if 'locator' in metadata else None)
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f'{path}: metadata does not describe a valid model: {exc}') from exc
-    _load_state(path, model)
-    model.eval().to(device)
-    return model, metadata, crop
+    _load_state(path, weight_modules(model, locator))
+    if locator is not None:
+        locator.eval().to(device)
+    return model.eval().to(device), locator, metadata, crop
 
 
 def load_object_model(path, device='cpu'):
@@ -188,7 +208,7 @@ def load_object_model(path, device='cpu'):
             raise ValueError('object corners_m must be 8 x 3')
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f'{path}: metadata does not describe a valid model: {exc}') from exc
-    _load_state(path, object_modules(net, locator))
+    _load_state(path, weight_modules(net, locator))
     return net.eval().to(device), locator.eval().to(device), metadata, crop
 
 

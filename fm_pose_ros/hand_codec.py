@@ -123,7 +123,7 @@ def locate_hand(depth_mm, K, settings=CropSettings()):
     rank = min(settings.robust_rank, values.size - 1)
     closest = float(np.partition(values, rank)[rank])
     mask = valid & (depth <= closest + settings.cube_mm[2])
-    com = _centre_of_mass(depth, mask, K)
+    com = centre_of_mass(depth, mask, K)
     for _ in range(settings.com_iterations):
         refined = _centre_of_mass_in_cube(depth, com, K, settings)
         if refined is None:
@@ -137,7 +137,7 @@ def locate_hand(depth_mm, K, settings=CropSettings()):
     return com
 
 
-def _centre_of_mass(depth, mask, K):
+def centre_of_mass(depth, mask, K):
     """3D centre of mass of the masked pixels (mean pixel, mean depth), mm."""
     v, u = np.nonzero(mask)
     d = depth[v, u]

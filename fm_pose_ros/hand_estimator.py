@@ -12,8 +12,9 @@ import numpy as np
 import torch
 
 from fm_pose_ros.backends import make_backend, resolve_backend, resolve_device
-from fm_pose_ros.checkpoint import load_hand_model
-from fm_pose_ros.hand_codec import HandCodec
+from fm_pose_ros.checkpoint import load_hand_parts
+from fm_pose_ros.hand_codec import check_intrinsics, HandCodec
+from fm_pose_ros.hand_locator import HandLocator
 
 
 @dataclass
@@ -40,8 +41,10 @@ class HandEstimator:
         backend = resolve_backend(backend, self.device)
         if threads:
             torch.set_num_threads(int(threads))
-        model, self.metadata, crop = load_hand_model(weights, device=self.device)
+        model, locator, self.metadata, crop = load_hand_parts(weights, device=self.device)
         self.trained_crop = crop
+        self._locator = None if locator is None else (
+            make_backend(locator, weights, backend, self.device, threads), locator.cfg)
         self.set_crop_overrides(crop_overrides)
         self.in_size = model.cfg.in_size
         if self.crop_settings.crop_size != self.in_size:
@@ -55,6 +58,8 @@ class HandEstimator:
         """Change crop settings (e.g. depth range) relative to the ones in the weights."""
         self.crop_settings = replace(self.trained_crop, **(overrides or {})).validate()
         self.codec = HandCodec(self.crop_settings)
+        self.locate = (None if self._locator is None
+                       else HandLocator(*self._locator, self.crop_settings))
 
     @property
     def trained(self):
@@ -64,9 +69,14 @@ class HandEstimator:
     def estimate(self, depth_mm, K, com=None):
         """Return a HandEstimate for a float mm depth map ``(H, W)``; NoHandError if none.
 
-        ``K`` is the (3, 3) intrinsics of the depth image; ``com`` (mm) skips localisation.
+        ``K`` is the (3, 3) intrinsics of the depth image; ``com`` (mm) skips localisation,
+        which is the learned locator when the weights carry one, else the centre of mass.
         """
         start = time.perf_counter()
+        if com is None and self.locate is not None:
+            com = self.locate(depth_mm, check_intrinsics(K))
+            if com is None:
+                raise NoHandError('the locator found no hand within the depth range')
         sample = self.codec.encode(depth_mm, K, com=com)
         if sample is None:
             raise NoHandError('no hand-sized object within the depth range')

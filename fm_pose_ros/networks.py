@@ -178,11 +178,12 @@ OBJECT_NET = NetConfig(in_size=64, in_channels=3, arch='vgg', stage_channels=(32
 
 @dataclass(frozen=True)
 class LocatorConfig:
-    """Coarse segmentation network of the object node; saved with the object weights."""
+    """Coarse segmentation network (object and hand locators); saved with the weights."""
 
     width: int = 160                    # letterboxed input width in pixels
     height: int = 120                   # letterboxed input height in pixels
     channels: tuple = (16, 32, 48, 64)  # stride 2, 2, then two dilated layers at stride 4
+    in_channels: int = 3                # 3 = RGB (objects), 1 = depth (hands)
 
     @property
     def stride(self):
@@ -200,14 +201,14 @@ class LocatorConfig:
 
 
 class Locator(nn.Module):
-    """``(B, 3, H, W)`` letterboxed RGB in [-1, 1] -> ``(B, 1, H / 4, W / 4)`` logits."""
+    """``(B, C, H, W)`` letterboxed image in [-1, 1] -> ``(B, 1, H / 4, W / 4)`` logits."""
 
     def __init__(self, cfg=LocatorConfig()):
         super().__init__()
         self.cfg = cfg
         c1, c2, c3, c4 = cfg.channels
         self.body = nn.Sequential(
-            *conv_bn_relu(3, c1, stride=2), *conv_bn_relu(c1, c2, stride=2),
+            *conv_bn_relu(cfg.in_channels, c1, stride=2), *conv_bn_relu(c1, c2, stride=2),
             *conv_bn_relu(c2, c3, dilation=2), *conv_bn_relu(c3, c4, dilation=4),
             nn.Conv2d(c4, 1, 1))
 

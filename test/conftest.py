@@ -23,9 +23,12 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from fm_pose_ros.checkpoint import object_metadata, object_modules, save_weights  # noqa: E402
+from fm_pose_ros.checkpoint import (  # noqa: E402
+    hand_metadata, object_metadata, save_weights, weight_modules)
+from fm_pose_ros.hand_codec import CropSettings  # noqa: E402
+from fm_pose_ros.hand_locator import HAND_LOCATOR  # noqa: E402
 from fm_pose_ros.networks import (  # noqa: E402
-    FeatureMappingNet, Locator, LocatorConfig, OBJECT_NET)
+    FeatureMappingNet, Locator, LocatorConfig, NetConfig, OBJECT_NET)
 from fm_pose_ros.object_codec import (  # noqa: E402
     box_from_mask, encode_corners, letterbox, ObjectCropSettings, project_points)
 from training.init_weights import write_untrained  # noqa: E402
@@ -87,20 +90,37 @@ def whole_image_box(cfg, settings):
 
 def write_object_weights(path, locator_logit=OBJECT_EVERYWHERE):
     """Write the deterministic object weights (see OBJECT_SIZE) to ``path``; return it (str)."""
-    net, locator = FeatureMappingNet(OBJECT_NET), Locator(LocatorConfig())
+    net = FeatureMappingNet(OBJECT_NET)
+    locator = constant_locator(LocatorConfig(), locator_logit)
     settings, corners = ObjectCropSettings(), cube_corners(CUBE_M)
     box = whole_image_box(locator.cfg, settings)
     targets = encode_corners(project_points(corners, OBJECT_R, OBJECT_T, K_VGA), box)
     with torch.no_grad():
-        locator.body[-1].weight.zero_()
-        locator.body[-1].bias.fill_(locator_logit)
         net.h.weight.zero_()
         net.h.bias.copy_(torch.from_numpy(targets))
     info = {'name': 'test_box', 'corners_m': corners.tolist(),
             'diameter_m': CUBE_M * 3 ** 0.5, 'symmetric': False, 'points_m': corners.tolist()}
     metadata = object_metadata(OBJECT_NET, locator.cfg, settings, info, trained=False)
     # float32 on disk: the predicted corners are exactly the encoded ones
-    save_weights(path, object_modules(net, locator), metadata, dtype=torch.float32)
+    save_weights(path, weight_modules(net, locator), metadata, dtype=torch.float32)
+    return str(path)
+
+
+def constant_locator(cfg, logit):
+    """Build a real Locator whose every cell has logit ``logit`` (last layer weights zero)."""
+    locator = Locator(cfg)
+    with torch.no_grad():
+        locator.body[-1].weight.zero_()
+        locator.body[-1].bias.fill_(logit)
+    return locator
+
+
+def write_hand_weights_with_locator(path, locator_logit, seed=3):
+    """Write an untrained hand network with a constant locator (every cell hand, or none)."""
+    torch.manual_seed(seed)
+    net, locator = FeatureMappingNet(NetConfig()), constant_locator(HAND_LOCATOR, locator_logit)
+    metadata = hand_metadata(NetConfig(), CropSettings(), trained=False, locator_cfg=locator.cfg)
+    save_weights(path, weight_modules(net, locator), metadata, dtype=torch.float32)
     return str(path)
 
 

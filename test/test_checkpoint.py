@@ -9,9 +9,12 @@ import pytest
 from safetensors.torch import save_file
 import torch
 
+from conftest import write_hand_weights_with_locator
 from fm_pose_ros.checkpoint import (
-    atomic_write, CheckpointError, hand_metadata, load_hand_model, read_metadata, save_weights)
+    atomic_write, CheckpointError, hand_metadata, load_hand_model, load_hand_parts,
+    read_metadata, save_weights)
 from fm_pose_ros.hand_codec import CropSettings
+from fm_pose_ros.hand_locator import HAND_LOCATOR
 from fm_pose_ros.networks import FeatureMappingNet, NetConfig
 
 SMALL = NetConfig(stage_channels=(8, 8, 16, 16), feature_dim=32)
@@ -32,6 +35,17 @@ def test_round_trip_rebuilds_the_same_network(tmp_path):
     x = torch.randn(2, 1, 128, 128)
     torch.testing.assert_close(loaded(x), model(x))
     assert metadata['trained'] is True and crop == CropSettings()
+    assert load_hand_parts(path)[1] is None       # no learned locator in this file
+
+
+def test_hand_file_with_a_locator_round_trips(tmp_path):
+    path = write_hand_weights_with_locator(tmp_path / 'l.safetensors', 2.5)
+    model, locator, metadata, _ = load_hand_parts(path)
+    assert metadata['architecture'] == 'FeatureMappingNet+Locator'
+    assert locator.cfg == HAND_LOCATOR and locator.cfg.in_channels == 1
+    logits = locator(torch.zeros(1, 1, HAND_LOCATOR.height, HAND_LOCATOR.width))
+    torch.testing.assert_close(logits, torch.full_like(logits, 2.5))
+    assert load_hand_model(path)[0].cfg == model.cfg
 
 
 def test_fp16_storage_is_close(tmp_path):

@@ -5,7 +5,8 @@
 import numpy as np
 import pytest
 
-from conftest import blob_frame
+from conftest import blob_frame, write_hand_weights_with_locator
+from fm_pose_ros.hand_codec import locate_hand
 from fm_pose_ros.hand_estimator import HandEstimator, NoHandError
 
 
@@ -39,3 +40,16 @@ def test_crop_overrides_are_validated(weights_path):
         HandEstimator(weights_path, 'cpu', 'torch', {'crop_size': 96})
     with pytest.raises(ValueError, match='depth_min_mm < depth_max_mm'):
         estimator.set_crop_overrides({'depth_min_mm': 1000.0, 'depth_max_mm': 900.0})
+
+
+def test_weights_with_a_learned_locator_crop_where_it_points(tmp_path):
+    depth, K, _ = blob_frame()
+    everywhere = write_hand_weights_with_locator(tmp_path / 'all.safetensors', 10.0)
+    estimator = HandEstimator(everywhere, 'cpu', 'onnxruntime')
+    assert estimator.locate is not None
+    # every in-range pixel is "hand": the centre of mass of the blob, as the heuristic finds
+    com = estimator.estimate(depth, K).com_mm
+    np.testing.assert_allclose(com, locate_hand(depth, K, estimator.crop_settings), atol=2.0)
+    nowhere = write_hand_weights_with_locator(tmp_path / 'none.safetensors', -10.0)
+    with pytest.raises(NoHandError, match='locator'):
+        HandEstimator(nowhere, 'cpu', 'torch').estimate(depth, K)

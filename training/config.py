@@ -26,6 +26,8 @@ class DataConfig:
     num_real_train: int = 1500   # labelled real-like frames (with twins) for training
     num_real_test: int = 400     # real-like frames held out for evaluation
     com_jitter_mm: float = 10.0  # crop-centre noise on synthetic crops (localiser error)
+    locator_steps: int = 1500    # hand locator training steps (0: centre-of-mass localiser)
+    locator_batch: int = 32      # real frames per hand locator step
     seed: int = 0                # data seed (test set, real set, synthetic stream)
     cache_dir: str = 'runs/cache'  # prepared real crops (.npz), shared by all methods
 

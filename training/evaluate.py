@@ -9,6 +9,7 @@ the crop transform travelling with each test sample.
 """
 
 import argparse
+from dataclasses import replace
 import logging
 import sys
 import time
@@ -16,7 +17,7 @@ import time
 import numpy as np
 import torch
 
-from fm_pose_ros.checkpoint import CheckpointError, load_hand_model, read_metadata
+from fm_pose_ros.checkpoint import CheckpointError, load_hand_parts, read_metadata
 from fm_pose_ros.metrics import hand_report
 from fm_pose_ros.report import write_report
 
@@ -86,14 +87,17 @@ def evaluate_file(weights, config=None, set_items=()):
     training = {k: v for k, v in metadata.get('training', {}).items() if k != 'steps'}
     base = from_dict(training) if training else None
     cfg = load_config(config, set_items, base=base, task=metadata.get('task', 'hand'))
-    data = make_training_data(cfg, train=False)
     if cfg.task == 'object':
         from fm_pose_ros.object_estimator import ObjectEstimator
+        data = make_training_data(cfg, train=False)
         report = data.evaluate_estimator(ObjectEstimator(
             weights, 'cpu', 'torch', refine_steps=cfg.object.refine_steps))
     else:
-        model, _, _ = load_hand_model(weights)
-        report = data.evaluate(predictor(model, 'cpu'))
+        # the test frames are cropped by the file's own locator (none: centre of mass)
+        model, locator, _, _ = load_hand_parts(weights)
+        if locator is None:
+            cfg = replace(cfg, data=replace(cfg.data, locator_steps=0))
+        report = make_training_data(cfg, False, locator).evaluate(predictor(model, 'cpu'))
     report.update(weights=weights, method=metadata.get('training', {}).get('method'))
     return report
 

@@ -14,20 +14,27 @@ import logging
 import os
 
 import numpy as np
+import torch
 
-from fm_pose_ros.checkpoint import hand_metadata, save_weights
+from fm_pose_ros.backends import TorchBackend
+from fm_pose_ros.checkpoint import hand_metadata, save_weights, weight_modules
 from fm_pose_ros.hand_codec import crop_hand, CropTransform, HandCodec
 from fm_pose_ros.hand_joints import NUM_JOINTS
+from fm_pose_ros.hand_locator import (
+    HAND_LOCATOR, hand_cells, hand_mask, HandLocator, locator_input)
+from fm_pose_ros.networks import Locator
 from training.evaluate import evaluate_hand_outputs
+from training.locator import cached_locator, hand_batches, state_digest, train_locator
 
 LOGGER = logging.getLogger(__name__)
 
 
-def prepare_pairs(records, settings):
+def prepare_pairs(records, settings, locate=None):
     """Crop real frames like the node and their twins with the same transform.
 
     ``records``: iterable of dict(depth (H, W) mm, twin (H, W) mm, K (3, 3), joints (14, 3)
-    mm). Frames where the localiser finds no hand are skipped (counted in ``skipped``).
+    mm). ``locate(depth, K) -> centre or None`` is the node's learned locator (None: the
+    centre-of-mass localiser). Frames without a hand found are skipped (``skipped``).
     Returns arrays: real, twin ``(N, 1, S, S)``, target ``(N, 42)``, joints ``(N, 14, 3)``,
     com ``(N, 3)``, K ``(N, 3, 3)``, M ``(N, 2, 3)``, and ``skipped``.
     """
@@ -35,7 +42,9 @@ def prepare_pairs(records, settings):
     out = {key: [] for key in ('real', 'twin', 'target', 'joints', 'com', 'K', 'M')}
     skipped = 0
     for record in records:
-        sample = codec.encode(record['depth'], record['K'], joints_mm=record['joints'])
+        com = None if locate is None else locate(record['depth'], record['K'])
+        sample = (None if locate is not None and com is None else
+                  codec.encode(record['depth'], record['K'], joints_mm=record['joints'], com=com))
         if sample is None:
             skipped += 1
             continue
@@ -45,9 +54,24 @@ def prepare_pairs(records, settings):
                            ('target', sample['target'].ravel()), ('joints', record['joints']),
                            ('com', transform.com), ('K', transform.K), ('M', transform.M)):
             out[key].append(np.asarray(value, np.float32 if key != 'M' else np.float64))
+    if not out['real']:
+        raise ValueError(f'the localiser found no hand in any of the {skipped} real frames')
     arrays = {key: np.stack(values) for key, values in out.items()}
     arrays['skipped'] = np.array(skipped)
     return arrays
+
+
+def locator_frames(records, cfg):
+    """Locator inputs ``input`` (N, h, w) and hand-cell targets ``cells`` (N, h/4, w/4).
+
+    Hand pixels of a real frame are where it agrees with its clean twin (``hand_mask``).
+    """
+    inputs, cells = [], []
+    for record in records:
+        inputs.append(locator_input(record['depth'], cfg)[0].astype(np.float16))
+        cells.append(hand_cells(hand_mask(record['depth'], record['twin']), cfg)
+                     .astype(np.float16))
+    return {'input': np.stack(inputs), 'cells': np.stack(cells)}
 
 
 def transforms_of(arrays, settings):
@@ -74,28 +98,53 @@ def cached(folder, name, key_dict, build):
 
 
 class HandTrainingData:
-    """The three streams the training loop asks for, from the configured source."""
+    """The three streams the training loop asks for, from the configured source.
+
+    ``locator``: the learned hand locator that crops the real frames (e.g. the one inside a
+    weights file being evaluated); by default the shared one, trained once per data config
+    on the labelled real training frames and cached (``data.locator_steps`` = 0: none, the
+    centre-of-mass localiser crops).
+    """
 
     headline = 'mean_joint_error_mm'
 
-    def __init__(self, cfg, train=True):
+    def __init__(self, cfg, train=True, locator=None):
         self.cfg = cfg
         self.settings = cfg.crop
         self.jitter = cfg.data.com_jitter_mm
-        source = _make_source(cfg.data)
-        key = {'data': {k: v for k, v in cfg.data.__dict__.items() if k != 'cache_dir'},
-               'crop': cfg.crop.__dict__, 'source': source.name, 'version': 1}
+        self.source = source = _make_source(cfg.data)
+        self.key = {'data': {k: v for k, v in cfg.data.__dict__.items() if k != 'cache_dir'},
+                    'crop': cfg.crop.__dict__, 'source': source.name, 'version': 2}
+        self.locator = self._shared_locator() if locator is None else locator.eval()
+        locate = None if self.locator is None else HandLocator(
+            TorchBackend(self.locator, 'cpu'), self.locator.cfg, self.settings)
+        key = {**self.key, 'locator': self.locator and state_digest(self.locator)}
         folder = cfg.data.cache_dir
         self.test = cached(folder, f'{source.name}-test', key, lambda: prepare_pairs(
-            source.test_records(), self.settings))
+            source.test_records(), self.settings, locate))
         self.train = (cached(folder, f'{source.name}-train', key, lambda: prepare_pairs(
-            source.train_records(), self.settings)) if train else None)
-        self.source = source
+            source.train_records(), self.settings, locate)) if train else None)
         LOGGER.info('real pairs: %d train, %d test (localiser missed %s / %s)',
                     0 if self.train is None else len(self.train['real']),
                     len(self.test['real']),
                     None if self.train is None else int(self.train['skipped']),
                     int(self.test['skipped']))
+
+    def _shared_locator(self):
+        """Return the cached hand locator of this data config (trained if needed) or None."""
+        steps, batch = self.cfg.data.locator_steps, self.cfg.data.locator_batch
+        if steps <= 0:
+            return None
+
+        def train(locator):
+            frames = cached(self.cfg.data.cache_dir, f'{self.source.name}-locator', self.key,
+                            lambda: locator_frames(self.source.train_records(), locator.cfg))
+            train_locator(locator, hand_batches(frames['input'], frames['cells'], batch), steps)
+        with torch.random.fork_rng():
+            torch.manual_seed(self.cfg.data.seed)
+            locator = Locator(HAND_LOCATOR)
+        return cached_locator(self.cfg.data.cache_dir, 'hand-locator',
+                              {**self.key, 'locator': HAND_LOCATOR.to_dict()}, locator, train)
 
     def synthetic_batch(self, rng, n):
         """Online synthetic crops ``(n, 1, S, S)`` and targets ``(n, 42)``."""
@@ -119,16 +168,17 @@ class HandTrainingData:
 
     def export(self, path, model, training, metrics):
         """Write the hand weights file."""
-        save_weights(path, model, hand_metadata(self.cfg.net, self.settings, trained=True,
-                                                training=training, metrics=metrics))
+        save_weights(path, weight_modules(model, self.locator), hand_metadata(
+            self.cfg.net, self.settings, trained=True, training=training, metrics=metrics,
+            locator_cfg=None if self.locator is None else self.locator.cfg))
 
 
-def make_training_data(cfg, train=True):
+def make_training_data(cfg, train=True, locator=None):
     """Return the training data of ``cfg.task``: HandTrainingData or ObjectTrainingData."""
     if cfg.task == 'object':
         from training.object_data import ObjectTrainingData
         return ObjectTrainingData(cfg, train)
-    return HandTrainingData(cfg, train)
+    return HandTrainingData(cfg, train, locator)
 
 
 def _make_source(data_cfg):

@@ -1,20 +1,30 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Train the object locator (coarse segmentation, BB8's first stage) from the same renders.
+"""Train a locator (coarse segmentation, BB8's first stage): the object's or the hand's.
 
-Each step: half synthetic frames rendered straight at the locator's resolution (synthetic
-look, the mesh anywhere in the frame) and half real-like training frames (letterboxed).
-Target: the fraction of each 4x4-pixel cell covered by the object; loss: binary cross-
-entropy with soft targets, positives up-weighted (the object covers few cells).
+Target: the fraction of each 4x4-pixel cell covered by the object (or hand); loss: binary
+cross-entropy with soft targets, positives up-weighted (the object covers few cells).
+
+- Object: each step half synthetic frames rendered straight at the locator's resolution
+  (synthetic look, the mesh anywhere in the frame), half real-like training frames.
+- Hand: the labelled real frames (hand pixels = where the frame agrees with its clean twin,
+  ``hand_locator.hand_mask``), randomly mirrored; the clean synthetic renders have no
+  background to tell the hand from, so they would teach nothing.
 """
 
+import hashlib
+import json
 import logging
+import os
 
 import cv2
 import numpy as np
 import torch
+from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
+from fm_pose_ros.checkpoint import atomic_write
+from fm_pose_ros.networks import LocatorConfig
 from fm_pose_ros.object_codec import normalise_rgb
 from training.object_datasets import (
     composite, K_LINEMOD, sample_poses, synthetic_background, synthetic_lighting)
@@ -50,20 +60,41 @@ def locator_loss(logits, target):
     return torch.nn.functional.binary_cross_entropy_with_logits(logits, target, weight=weight)
 
 
-def train_locator(locator, data, steps, batch, lr=1e-3, seed=7):
-    """Train ``locator`` in place on ``data`` (ObjectTrainingData); return the last loss."""
+def object_batches(data, batch, seed=7):
+    """Object locator batches: half synthetic renders, half real-like training frames."""
     rng = np.random.default_rng(seed)
-    optimizer = torch.optim.Adam(locator.parameters(), lr=lr)
     real_in, real_target = data.train['locator_in'], data.train['locator_target']
+    while True:
+        images, cells = synthetic_locator_batch(data, rng, batch // 2, LocatorConfig())
+        index = rng.integers(0, len(real_in), batch - batch // 2)
+        images = np.concatenate([images, real_in[index]])
+        yield (np.stack([normalise_rgb(i) for i in images]),
+               np.concatenate([cells, real_target[index]]))
+
+
+def hand_batches(inputs, cells, batch, seed=7):
+    """Hand locator batches from prepared real frames ``(N, h, w)``, half of them mirrored."""
+    rng = np.random.default_rng(seed)
+    while True:
+        index = rng.integers(0, len(inputs), batch)
+        x, y = inputs[index].astype(np.float32), cells[index].astype(np.float32)
+        flip = rng.random(batch) < 0.5
+        x[flip], y[flip] = x[flip, :, ::-1], y[flip, :, ::-1]
+        yield x[:, None], y
+
+
+def train_locator(locator, batches, steps, lr=1e-3):
+    """Train ``locator`` in place on ``batches`` (iterator of (x, cells)); return last loss.
+
+    ``x``: ``(B, C, H, W)`` float32 normalised input; ``cells``: ``(B, H/4, W/4)`` targets.
+    """
+    optimizer = torch.optim.Adam(locator.parameters(), lr=lr)
     locator.train()
     loss = torch.tensor(float('nan'))
     for step in tqdm(range(steps), desc='locator'):
-        images, cells = synthetic_locator_batch(data, rng, batch // 2, locator.cfg)
-        index = rng.integers(0, len(real_in), batch - batch // 2)
-        images = np.concatenate([images, real_in[index]])
-        cells = np.concatenate([cells, real_target[index]])
-        x = torch.from_numpy(np.stack([normalise_rgb(i) for i in images]))
-        loss = locator_loss(locator(x), torch.from_numpy(cells[:, None]))
+        x, cells = next(batches)
+        loss = locator_loss(locator(torch.from_numpy(np.ascontiguousarray(x))),
+                            torch.from_numpy(np.ascontiguousarray(cells, np.float32)[:, None]))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -71,6 +102,31 @@ def train_locator(locator, data, steps, batch, lr=1e-3, seed=7):
             for group in optimizer.param_groups:
                 group['lr'] = lr * 0.1
         if (step + 1) % 100 == 0:
-            LOGGER.info('locator step %d loss %.4f', step + 1, float(loss))
+            LOGGER.info('locator step %d loss %.4f', step + 1, loss.item())
     locator.eval()
     return loss.item()
+
+
+def state_digest(module):
+    """Short content hash of a module's tensors (keys the crops prepared with a locator)."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(module.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().float().numpy().tobytes())
+    return digest.hexdigest()[:12]
+
+
+def cached_locator(folder, name, key, locator, train):
+    """Load ``<folder>/<name>-<hash of key>.safetensors`` into ``locator``, or ``train`` it.
+
+    ``train(locator)`` trains in place; the result is saved atomically for the next run.
+    """
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode())
+    path = os.path.join(folder, f'{name}-{digest.hexdigest()[:12]}.safetensors')
+    if os.path.exists(path):
+        locator.load_state_dict(load_file(path))
+        return locator.eval()
+    train(locator)
+    atomic_write(path, lambda tmp: save_file(
+        {k: v.contiguous() for k, v in locator.state_dict().items()}, tmp))
+    return locator.eval()

@@ -20,17 +20,13 @@ exemplar baseline serve both tasks: ``synthetic_batch``, ``paired_batch``, ``eva
   resolution renders and the real-like training frames, cached, and shared by all methods.
 """
 
-import hashlib
-import json
 import logging
-import os
 import time
 
 import cv2
 import numpy as np
-from safetensors.torch import load_file, save_file
 
-from fm_pose_ros.checkpoint import atomic_write, object_metadata, object_modules, save_weights
+from fm_pose_ros.checkpoint import object_metadata, save_weights, weight_modules
 from fm_pose_ros.metrics import latency_stats, object_metrics
 from fm_pose_ros.networks import Locator, LocatorConfig
 from fm_pose_ros.object_codec import (
@@ -183,21 +179,16 @@ class ObjectTrainingData:
                 self.train['target'][index])
 
     def _load_or_train_locator(self):
-        from training.locator import train_locator
+        from training.locator import cached_locator, object_batches, train_locator
+
+        def train(locator):
+            if self.train is None:
+                raise RuntimeError('no cached locator for this data config: run training first')
+            train_locator(locator, object_batches(self, self.ocfg.locator_batch),
+                          self.ocfg.locator_steps)
         key = {'object': self.ocfg.__dict__, 'data': self.cfg.data.__dict__, 'version': 2}
-        digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode())
-        path = os.path.join(self.cfg.data.cache_dir, f'locator-{digest.hexdigest()[:12]}'
-                            '.safetensors')
-        locator = Locator(LocatorConfig())
-        if os.path.exists(path):
-            locator.load_state_dict(load_file(path))
-            return locator.eval()
-        if self.train is None:
-            raise RuntimeError(f'no cached locator at {path}: run training first')
-        train_locator(locator, self, self.ocfg.locator_steps, self.ocfg.locator_batch)
-        atomic_write(path, lambda tmp: save_file(
-            {k: v.contiguous() for k, v in locator.state_dict().items()}, tmp))
-        return locator.eval()
+        return cached_locator(self.cfg.data.cache_dir, 'locator', key, Locator(LocatorConfig()),
+                              train)
 
     def estimator(self, predict):
         """Build an ObjectEstimator over ``predict`` (crops -> outputs) and the shared locator."""
@@ -234,4 +225,4 @@ class ObjectTrainingData:
         """Write the object weights file (corner network + locator + object geometry)."""
         meta = object_metadata(self.cfg.net, self.locator.cfg, self.settings, self.info,
                                trained=True, training=training, metrics=metrics)
-        save_weights(path, object_modules(model, self.locator), meta)
+        save_weights(path, weight_modules(model, self.locator), meta)

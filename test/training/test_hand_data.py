@@ -1,12 +1,18 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Prepared training pairs: node-identical crops, twins on the same transform, cache."""
+"""Prepared training pairs: node-identical crops, twins on the same transform, cache; the
+hand locator's training frames and its training."""
 
 import numpy as np
+import torch
 
 from fm_pose_ros.hand_codec import CropSettings, HandCodec
+from fm_pose_ros.hand_joints import PALM_CENTRE
+from fm_pose_ros.hand_locator import HAND_LOCATOR, hand_mask
+from fm_pose_ros.networks import Locator
 from training.datasets import real_like_frames
-from training.hand_data import cached, prepare_pairs, transforms_of
+from training.hand_data import cached, locator_frames, prepare_pairs, transforms_of
+from training.locator import hand_batches, locator_loss, train_locator
 
 
 def test_pairs_use_the_node_crop_and_the_same_transform_for_twins():
@@ -34,3 +40,39 @@ def test_cache_builds_once(tmp_path):
     cached(str(tmp_path), 'n', {'a': 2}, build)
     np.testing.assert_array_equal(first['x'], second['x'])
     assert len(calls) == 2
+
+
+def test_pairs_are_cropped_where_the_locator_points():
+    records = list(real_like_frames(np.random.default_rng(1), 3))
+    palms = [r['joints'][PALM_CENTRE] for r in records]
+    answers = iter([palms[0], None, palms[2]])          # no hand found in the second frame
+    pairs = prepare_pairs(records, CropSettings(), lambda depth, K: next(answers))
+    assert int(pairs['skipped']) == 1 and len(pairs['real']) == 2
+    np.testing.assert_allclose(pairs['com'], [palms[0], palms[2]], atol=1e-3)
+
+
+def test_locator_targets_cover_the_hand_not_the_forearm_or_the_wall():
+    records = list(real_like_frames(np.random.default_rng(2), 4))
+    frames = locator_frames(records, HAND_LOCATOR)
+    assert frames['input'].shape == (4, 120, 160) and frames['cells'].shape == (4, 30, 40)
+    for record, cells in zip(records, frames['cells'].astype(np.float32)):
+        hand = hand_mask(record['depth'], record['twin'])
+        scene = (record['depth'] > 0).sum()
+        assert 0 < hand.sum() < 0.5 * scene
+        assert abs(cells.sum() * 16 * 16 - hand.sum()) < 0.05 * hand.sum()
+
+
+def test_hand_locator_training_reduces_its_loss():
+    records = list(real_like_frames(np.random.default_rng(3), 8))
+    frames = locator_frames(records, HAND_LOCATOR)
+    torch.manual_seed(0)
+    locator = Locator(HAND_LOCATOR)
+
+    def loss_on_all():
+        x = torch.from_numpy(frames['input'].astype(np.float32)[:, None])
+        cells = torch.from_numpy(frames['cells'].astype(np.float32)[:, None])
+        with torch.no_grad():
+            return locator_loss(locator.eval()(x), cells).item()
+    before = loss_on_all()
+    train_locator(locator, hand_batches(frames['input'], frames['cells'], 8), 60, lr=3e-3)
+    assert loss_on_all() < 0.5 * before

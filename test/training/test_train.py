@@ -10,9 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-from fm_pose_ros.checkpoint import load_hand_model
+from conftest import constant_locator
+from fm_pose_ros.checkpoint import load_hand_model, load_hand_parts
 from fm_pose_ros.hand_estimator import HandEstimator
+from fm_pose_ros.hand_locator import HAND_LOCATOR
 from training.config import load_config
+from training.evaluate import evaluate_file
+from training.hand_data import HandTrainingData
 from training.train import stage_plan, Trainer
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -20,7 +24,7 @@ TINY = ['net.in_size=32', 'crop.crop_size=32', 'net.stage_channels=[4, 8, 8, 16]
         'net.feature_dim=32', 'net.dropout=0.0', 'data.num_real_train=24',
         'data.num_real_test=8', 'optim.batch_size=8', 'optim.stage1_steps=12',
         'optim.stage2_steps=12', 'eval_every=1000', 'ckpt_every=5', 'log_every=1000',
-        'threads=1', 'optim.lr=0.002']
+        'threads=1', 'optim.lr=0.002', 'data.locator_steps=0']
 
 
 def tiny_config(tmp_path, *extra):
@@ -48,6 +52,22 @@ def test_fm_run_reduces_the_loss_and_exports_loadable_weights(tmp_path):
     torch.testing.assert_close(model(crops), trainer.model(crops), atol=0.05, rtol=0.05)
     estimator = HandEstimator(path, 'cpu', 'onnxruntime')
     assert estimator.in_size == 32
+
+
+def test_the_locator_that_cropped_the_training_frames_ships_and_evaluates(tmp_path):
+    cfg = tiny_config(tmp_path, 'optim.stage1_steps=2', 'optim.stage2_steps=2')
+    locator = constant_locator(HAND_LOCATOR, 10.0)         # every in-range pixel is hand
+    data = HandTrainingData(cfg, locator=locator)
+    path = Trainer(cfg, data=data).run()
+    _, shipped, metadata, _ = load_hand_parts(path)
+    assert shipped.cfg == HAND_LOCATOR and metadata['architecture'].endswith('Locator')
+    for a, b in zip(shipped.state_dict().values(), locator.state_dict().values()):
+        torch.testing.assert_close(a, b, atol=1e-3, rtol=1e-3)  # float16 on disk
+    # the evaluation crops the test frames with the file's own locator
+    report = evaluate_file(path, set_items=[f'data.cache_dir={tmp_path / "cache"}'])
+    assert report['frames_in'] == 8
+    assert report['mean_joint_error_mm'] == pytest.approx(
+        metadata['metrics']['real_test_mean_joint_error_mm'], rel=0.02)
 
 
 def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
