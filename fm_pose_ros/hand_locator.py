@@ -96,20 +96,23 @@ def centre_from_probability(depth_mm, K, probability, settings, cfg=HAND_LOCATOR
     v0, v1, u0, u1 = _hand_window(cells, depth.shape, scale, cfg.stride)
     full = full_resolution(probability, depth.shape, scale, cfg)[v0:v1, u0:u1]
     depth = depth[v0:v1, u0:u1]
-    K = np.array(K, np.float64)
+    K = np.array(K, np.float64)            # intrinsics of the window
     K[0, 2] -= u0
     K[1, 2] -= v0
     hand = (depth > settings.depth_min_mm) & (depth < settings.depth_max_mm) & (full > threshold)
     if hand.sum() < settings.min_hand_pixels:
         return None
-    half_z = settings.cube_mm[2] / 2.0
-    hand &= np.abs(depth - np.median(depth[hand])) < half_z
-    com = centre_of_mass(depth, hand, K)
-    bu0, bv0, bu1, bv1 = cube_bounds(com, settings.cube_mm, K)
+    hand &= np.abs(depth - np.median(depth[hand])) < settings.cube_mm[2] / 2.0
+    return _centre_in_cube(depth, hand, centre_of_mass(depth, hand, K), K, settings)
+
+
+def _centre_in_cube(depth, hand, com, K, settings):
+    """Centre of mass of the ``hand`` pixels inside the cube around ``com``, or None."""
+    u0, v0, u1, v1 = cube_bounds(com, settings.cube_mm, K)
     box = np.zeros_like(hand)
-    box[max(int(bv0), 0):max(int(np.ceil(bv1)) + 1, 0),
-        max(int(bu0), 0):max(int(np.ceil(bu1)) + 1, 0)] = True
-    inside = hand & box & (np.abs(depth - com[2]) < half_z)
+    box[max(int(v0), 0):max(int(np.ceil(v1)) + 1, 0),
+        max(int(u0), 0):max(int(np.ceil(u1)) + 1, 0)] = True
+    inside = hand & box & (np.abs(depth - com[2]) < settings.cube_mm[2] / 2.0)
     if inside.sum() < settings.min_hand_pixels:
         return None
     return centre_of_mass(depth, inside, K)

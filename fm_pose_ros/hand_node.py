@@ -60,7 +60,8 @@ class HandNode(PoseNode):
         self.debug_pub = self.create_publisher(Image, '/hand_joints/debug_image', 2)
 
     def _describe(self):
-        return f'cube {self.estimator.crop_settings.cube_mm} mm'
+        locator = 'learned locator' if self.estimator.locate else 'centre-of-mass localiser'
+        return f'cube {self.estimator.crop_settings.cube_mm} mm, {locator}'
 
     def _apply(self, changes):
         """Apply run-time parameter changes (depth range, markers); return error or None."""

@@ -118,7 +118,8 @@ class HandTrainingData:
         self.locator = self._shared_locator() if locator is None else locator.eval()
         locate = None if self.locator is None else HandLocator(
             TorchBackend(self.locator, 'cpu'), self.locator.cfg, self.settings)
-        key = {**self.key, 'locator': self.locator and state_digest(self.locator)}
+        key = {**self.key,
+               'locator': None if self.locator is None else state_digest(self.locator)}
         folder = cfg.data.cache_dir
         self.test = cached(folder, f'{source.name}-test', key, lambda: prepare_pairs(
             source.test_records(), self.settings, locate))

@@ -63,7 +63,8 @@ def test_records_and_training_source(nyu_root, tmp_path):
     root, _ = nyu_root
     records = list(nyu_records(str(root / 'test')))
     assert len(records) == 1 and records[0]['twin'].shape == (480, 640)
-    cfg = load_config(None, [f'data.source={root}', f'data.cache_dir={tmp_path / "c"}'])
+    cfg = load_config(None, [f'data.source={root}', f'data.cache_dir={tmp_path / "c"}',
+                             'data.locator_steps=0'])
     data = HandTrainingData(cfg)
     assert len(data.train['real']) == 2 and len(data.test_set()['crops']) == 1
     with pytest.raises(ValueError, match='not an NYU folder'):
