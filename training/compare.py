@@ -3,10 +3,11 @@
 """Train Feature Mapping and the baselines with one budget; write the results table.
 
 ``python -m training.compare --out runs/compare [--ship models/hand_fm.safetensors]
-[--exemplars 20000] [--config c.yaml] [--set k=v ...]``
+[--exemplars 20000] [--methods fm,synthetic,...] [--config c.yaml] [--set k=v ...]``
 
 Runs ``fm``, ``synthetic``, ``real``, ``mix`` with the same config and step budget, then the
-exemplar nearest-neighbour baseline on the synthetic-only f; evaluates each on the same
+exemplar nearest-neighbour baseline on the synthetic-only f (``--methods`` picks a subset that
+includes fm; exemplar needs synthetic); evaluates each on the same
 real-like test set (training/evaluate.py) and writes ``results.md`` / ``results.json`` into
 ``--out``. ``--ship`` copies the fm weights (report embedded in its metadata) to the path.
 """
@@ -53,7 +54,7 @@ def hand_rows(results):
     """Header and rows of the hand table: mean error, within 40 mm, ratio to fm."""
     fm = results['fm']['mean_joint_error_mm']
     rows = []
-    for method in METHOD_NAMES:
+    for method in (m for m in METHOD_NAMES if m in results):
         report = results[method]
         curve = report['within_curve']
         within40 = curve['fraction'][curve['thresholds_mm'].index(40)]
@@ -66,7 +67,7 @@ def hand_rows(results):
 def object_rows(results):
     """Header and rows of the object table: 2D projection, ADD(-S), 5cm5deg, detected."""
     rows = []
-    for method in METHOD_NAMES:
+    for method in (m for m in METHOD_NAMES if m in results):
         r = results[method]
         rows.append(f"| {METHOD_NAMES[method]} | {100 * r['proj2d_acc']:.1f} % | "
                     f"{100 * r['add_acc']:.1f} % | {100 * r['cm5deg5_acc']:.1f} % | "
@@ -89,17 +90,24 @@ def main(argv=None):
     parser.add_argument('--out', default='runs/compare')
     parser.add_argument('--ship', help='copy the fm weights here')
     parser.add_argument('--exemplars', type=int, default=20000)
+    parser.add_argument('--methods', default=','.join(METHOD_NAMES),
+                        help='comma-separated subset of ' + ', '.join(METHOD_NAMES))
     parser.add_argument('--config')
     parser.add_argument('--set', action='append', default=[], metavar='KEY=VALUE')
     args = parser.parse_args(argv)
+    methods = args.methods.split(',')
+    if 'fm' not in methods or not set(methods) <= set(METHOD_NAMES) or (
+            'exemplar' in methods and 'synthetic' not in methods):
+        parser.error(f'--methods: a subset of {", ".join(METHOD_NAMES)} with fm '
+                     '(exemplar needs synthetic)')
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(message)s')
     cfg = load_config(args.config, args.set, task=args.task)
     data = make_training_data(cfg)
     results, weights = {}, {}
-    for method in ('fm', 'synthetic', 'real', 'mix'):
+    for method in (m for m in ('fm', 'synthetic', 'real', 'mix') if m in methods):
         weights[method], trainer = train_method(cfg, method, args.out, data)
         results[method] = data.evaluate(predictor(trainer.model, trainer.device))
-        if method == 'synthetic':
+        if method == 'synthetic' and 'exemplar' in methods:
             results['exemplar'] = exemplar_result(trainer, data, args.exemplars)
     command = 'python -m training.compare ' + ' '.join(argv if argv is not None
                                                        else sys.argv[1:])
