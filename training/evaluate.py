@@ -24,15 +24,16 @@ from fm_pose_ros.report import write_report
 LOGGER = logging.getLogger('training.evaluate')
 
 
-def predict_normalised(model, crops, device, batch_size=256):
-    """Run ``h(g(f(.)))`` on crops ``(N, 1, S, S)``; return ``(N, 42)`` numpy."""
+def predict_normalised(model, crops, device, batch_size=256, synthetic=False):
+    """Run ``h(g(f(.)))`` (``synthetic``: ``h(f(.))``) on crops ``(N, 1, S, S)``; ``(N, 42)``."""
     was_training = model.training
     model.eval()
+    run = model.forward_synthetic if synthetic else model
     outputs = []
     with torch.inference_mode():
         for start in range(0, len(crops), batch_size):
             chunk = torch.from_numpy(np.ascontiguousarray(crops[start:start + batch_size]))
-            outputs.append(model(chunk.to(device)).float().cpu().numpy())
+            outputs.append(run(chunk.to(device)).float().cpu().numpy())
     model.train(was_training)
     return np.concatenate(outputs)
 
@@ -74,7 +75,8 @@ def main(argv=None):
         return 2
     write_report(args.out, report, f"{report['task'].capitalize()} evaluation: {args.weights}")
     LOGGER.info('%s on %d frames -> %s', ', '.join(
-        f'{k} {report[k]:.4g}' for k in ('mean_joint_error_mm', 'add_acc', 'proj2d_acc')
+        f'{k} {report[k]:.4g}' for k in ('mean_joint_error_mm', 'twin_mean_joint_error_mm',
+                                         'add_acc', 'proj2d_acc')
         if k in report), report['frames_in'], args.out)
     return 0
 
@@ -97,7 +99,9 @@ def evaluate_file(weights, config=None, set_items=()):
         model, locator, _, _ = load_hand_parts(weights)
         if locator is None:
             cfg = replace(cfg, data=replace(cfg.data, locator_steps=0))
-        report = make_training_data(cfg, False, locator).evaluate(predictor(model, 'cpu'))
+        data = make_training_data(cfg, False, locator)
+        report = data.evaluate(predictor(model, 'cpu'))
+        report['twin_mean_joint_error_mm'] = data.evaluate_twins(model)
     report.update(weights=weights, method=metadata.get('training', {}).get('method'))
     return report
 

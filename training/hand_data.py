@@ -23,7 +23,7 @@ from fm_pose_ros.hand_joints import NUM_JOINTS
 from fm_pose_ros.hand_locator import (
     HAND_LOCATOR, hand_cells, hand_mask, HandLocator, locator_input)
 from fm_pose_ros.networks import Locator
-from training.evaluate import evaluate_hand_outputs
+from training.evaluate import evaluate_hand_outputs, predict_normalised
 from training.locator import cached_locator, hand_batches, state_digest, train_locator
 
 LOGGER = logging.getLogger(__name__)
@@ -166,6 +166,17 @@ class HandTrainingData:
     def evaluate(self, predict):
         """Hand report of ``predict`` (crops -> normalised outputs) on the real test set."""
         return evaluate_hand_outputs(predict, self.test_set())
+
+    def evaluate_twins(self, model, device='cpu'):
+        """Mean joint error (mm) of ``h(f(.))`` on the test frames' synthetic twins.
+
+        The same poses and crops without the domain gap: what is left is the pose
+        regression's own error; the real error minus this one is the gap's share.
+        """
+        test = {**self.test_set(), 'crops': self.test['twin']}
+        report = evaluate_hand_outputs(
+            lambda crops: predict_normalised(model, crops, device, synthetic=True), test)
+        return report['mean_joint_error_mm']
 
     def export(self, path, model, training, metrics):
         """Write the hand weights file."""

@@ -14,8 +14,9 @@ from conftest import constant_locator
 from fm_pose_ros.checkpoint import load_hand_model, load_hand_parts
 from fm_pose_ros.hand_estimator import HandEstimator
 from fm_pose_ros.hand_locator import HAND_LOCATOR
+from fm_pose_ros.networks import FeatureMappingNet
 from training.config import load_config
-from training.evaluate import evaluate_file
+from training.evaluate import evaluate_file, predictor
 from training.hand_data import HandTrainingData
 from training.train import stage_plan, Trainer
 
@@ -68,6 +69,22 @@ def test_the_locator_that_cropped_the_training_frames_ships_and_evaluates(tmp_pa
     assert report['frames_in'] == 8
     assert report['mean_joint_error_mm'] == pytest.approx(
         metadata['metrics']['real_test_mean_joint_error_mm'], rel=0.02)
+    assert report['twin_mean_joint_error_mm'] > 0
+
+
+def test_twin_error_runs_h_f_on_the_synthetic_twins(tmp_path):
+    data = HandTrainingData(tiny_config(tmp_path))
+    torch.manual_seed(0)
+    model = FeatureMappingNet(data.cfg.net).eval()
+    with torch.no_grad():      # g away from the identity: h(g(f)) and h(f) differ
+        model.g.blocks[0].fc2.weight.normal_(std=0.5)
+    real = data.evaluate(predictor(model, 'cpu'))['mean_joint_error_mm']
+    twin = data.evaluate_twins(model)
+    assert twin != pytest.approx(real, rel=1e-3)
+    data.test['twin'] = data.test['real']      # no domain gap and g skipped: h(f(real))
+    by_hand = data.evaluate(lambda crops: model.h(model.f(torch.from_numpy(crops)))
+                            .detach().numpy())['mean_joint_error_mm']
+    assert data.evaluate_twins(model) == pytest.approx(by_hand, rel=1e-4)
 
 
 def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
