@@ -18,7 +18,7 @@ import torch
 
 from fm_pose_ros.backends import TorchBackend
 from fm_pose_ros.checkpoint import hand_metadata, save_weights, weight_modules
-from fm_pose_ros.hand_codec import crop_hand, CropTransform, HandCodec
+from fm_pose_ros.hand_codec import centre_of_mass, crop_hand, CropTransform, HandCodec
 from fm_pose_ros.hand_joints import NUM_JOINTS
 from fm_pose_ros.hand_locator import (
     HAND_LOCATOR, hand_cells, hand_mask, HandLocator, locator_input)
@@ -36,29 +36,36 @@ def prepare_pairs(records, settings, locate=None):
     mm). ``locate(depth, K) -> centre or None`` is the node's learned locator (None: the
     centre-of-mass localiser). Frames without a hand found are skipped (``skipped``).
     Returns arrays: real, twin ``(N, 1, S, S)``, target ``(N, 42)``, joints ``(N, 14, 3)``,
-    com ``(N, 3)``, K ``(N, 3, 3)``, M ``(N, 2, 3)``, and ``skipped``.
+    com ``(N, 3)``, K ``(N, 3, 3)``, M ``(N, 2, 3)``, hand_centre ``(N, 3)`` (centre of mass of
+    the visible hand pixels, ``hand_mask``: what the localiser should find; mm), ``skipped``.
     """
     codec = HandCodec(settings)
-    out = {key: [] for key in ('real', 'twin', 'target', 'joints', 'com', 'K', 'M')}
-    skipped = 0
-    for record in records:
-        com = None if locate is None else locate(record['depth'], record['K'])
-        sample = (None if locate is not None and com is None else
-                  codec.encode(record['depth'], record['K'], joints_mm=record['joints'], com=com))
-        if sample is None:
-            skipped += 1
-            continue
-        transform = sample['transform']
-        twin, _ = crop_hand(record['twin'], record['K'], transform.com, settings)
-        for key, value in (('real', sample['crop'][None]), ('twin', twin[None]),
-                           ('target', sample['target'].ravel()), ('joints', record['joints']),
-                           ('com', transform.com), ('K', transform.K), ('M', transform.M)):
-            out[key].append(np.asarray(value, np.float32 if key != 'M' else np.float64))
-    if not out['real']:
-        raise ValueError(f'the localiser found no hand in any of the {skipped} real frames')
-    arrays = {key: np.stack(values) for key, values in out.items()}
-    arrays['skipped'] = np.array(skipped)
+    pairs = [_pair(record, codec, locate) for record in records]
+    kept = [pair for pair in pairs if pair is not None]
+    if not kept:
+        raise ValueError(f'the localiser found no hand in any of the {len(pairs)} real frames')
+    arrays = {key: np.stack([pair[key] for pair in kept]) for key in kept[0]}
+    arrays['skipped'] = np.array(len(pairs) - len(kept))
     return arrays
+
+
+def _pair(record, codec, locate):
+    """One prepared real frame (see prepare_pairs) or None when no hand is found."""
+    depth, K = record['depth'], record['K']
+    com = None if locate is None else locate(depth, K)
+    if locate is not None and com is None:
+        return None
+    sample = codec.encode(depth, K, joints_mm=record['joints'], com=com)
+    if sample is None:
+        return None
+    transform = sample['transform']
+    twin, _ = crop_hand(record['twin'], K, transform.com, codec.settings)
+    hand = hand_mask(depth, record['twin'])
+    centre = centre_of_mass(depth, hand, transform.K) if hand.any() else np.full(3, np.nan)
+    return {'real': sample['crop'][None], 'twin': twin[None],
+            'target': sample['target'].ravel(), 'joints': np.float32(record['joints']),
+            'com': transform.com, 'K': np.float32(transform.K), 'M': transform.M,
+            'hand_centre': np.float32(centre)}
 
 
 def locator_frames(records, cfg):
@@ -114,7 +121,7 @@ class HandTrainingData:
         self.jitter = cfg.data.com_jitter_mm
         self.source = source = _make_source(cfg.data)
         self.key = {'data': {k: v for k, v in cfg.data.__dict__.items() if k != 'cache_dir'},
-                    'crop': cfg.crop.__dict__, 'source': source.name, 'version': 2}
+                    'crop': cfg.crop.__dict__, 'source': source.name, 'version': 3}
         self.locator = self._shared_locator() if locator is None else locator.eval()
         locate = None if self.locator is None else HandLocator(
             TorchBackend(self.locator, 'cpu'), self.locator.cfg, self.settings)
@@ -164,8 +171,15 @@ class HandTrainingData:
                 'joints_mm': self.test['joints'].astype(np.float64)}
 
     def evaluate(self, predict):
-        """Hand report of ``predict`` (crops -> normalised outputs) on the real test set."""
-        return evaluate_hand_outputs(predict, self.test_set())
+        """Hand report of ``predict`` (crops -> normalised outputs) on the real test set.
+
+        Adds ``crop_centre_error_mm``: mean distance from the localiser's crop centre to the
+        centre of mass of the visible hand pixels (frames with hand pixels).
+        """
+        report = evaluate_hand_outputs(predict, self.test_set())
+        error = np.linalg.norm(self.test['com'] - self.test['hand_centre'], axis=1)
+        report['crop_centre_error_mm'] = float(np.nanmean(error))
+        return report
 
     def evaluate_twins(self, model, device='cpu'):
         """Mean joint error (mm) of ``h(f(.))`` on the test frames' synthetic twins.

@@ -6,7 +6,7 @@ hand locator's training frames and its training."""
 import numpy as np
 import torch
 
-from fm_pose_ros.hand_codec import CropSettings, HandCodec
+from fm_pose_ros.hand_codec import centre_of_mass, CropSettings, HandCodec
 from fm_pose_ros.hand_joints import PALM_CENTRE
 from fm_pose_ros.hand_locator import HAND_LOCATOR, hand_mask
 from fm_pose_ros.networks import Locator
@@ -49,6 +49,11 @@ def test_pairs_are_cropped_where_the_locator_points():
     pairs = prepare_pairs(records, CropSettings(), lambda depth, K: next(answers))
     assert int(pairs['skipped']) == 1 and len(pairs['real']) == 2
     np.testing.assert_allclose(pairs['com'], [palms[0], palms[2]], atol=1e-3)
+    # the reference centre: centre of mass of the visible hand pixels
+    perfect = prepare_pairs(records, CropSettings(), lambda depth, K: centre_of_mass(
+        depth, hand_mask(depth, next(r['twin'] for r in records if r['depth'] is depth)), K))
+    np.testing.assert_allclose(perfect['hand_centre'], perfect['com'], atol=1e-3)
+    assert np.linalg.norm(pairs['hand_centre'] - pairs['com'], axis=1).min() > 1.0
 
 
 def test_locator_targets_cover_the_hand_not_the_forearm_or_the_wall():
