@@ -76,7 +76,7 @@ def main(argv=None):
     write_report(args.out, report, f"{report['task'].capitalize()} evaluation: {args.weights}")
     LOGGER.info('%s on %d frames -> %s', ', '.join(
         f'{k} {report[k]:.4g}' for k in ('mean_joint_error_mm', 'twin_mean_joint_error_mm',
-                                         'add_acc', 'proj2d_acc')
+                                         'crop_centre_error_mm', 'add_acc', 'proj2d_acc')
         if k in report), report['frames_in'], args.out)
     return 0
 
