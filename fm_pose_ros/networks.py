@@ -222,8 +222,8 @@ def count_parameters(model):
     return sum(p.numel() for p in model.parameters())
 
 
-def count_macs(model, in_size, in_channels=1):
-    """Multiply-accumulates of one forward pass (conv and linear layers), batch 1."""
+def count_macs(model, shape):
+    """Multiply-accumulates of one forward pass (conv and linear layers) of one ``(C, H, W)``."""
     macs = []
 
     def conv_hook(module, _inputs, output):
@@ -242,7 +242,7 @@ def count_macs(model, in_size, in_channels=1):
     was_training = model.training
     model.eval()
     with torch.no_grad():
-        model(torch.zeros(1, in_channels, in_size, in_size))
+        model(torch.zeros(1, *shape))
     model.train(was_training)
     for hook in hooks:
         hook.remove()

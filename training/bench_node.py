@@ -23,7 +23,9 @@ import numpy as np
 
 from fm_pose_ros.bags import write_hand_bag
 from fm_pose_ros.checkpoint import atomic_write_text
-from fm_pose_ros.networks import count_macs, count_parameters, FeatureMappingNet
+from fm_pose_ros.backends import input_shape
+from fm_pose_ros.hand_locator import HAND_LOCATOR
+from fm_pose_ros.networks import count_macs, count_parameters, FeatureMappingNet, Locator
 from fm_pose_ros.replay_eval import main as replay_main
 from training.datasets import pose_sequence, real_like_frames
 
@@ -48,12 +50,15 @@ def run_case(bag, backend, schedule, folder):
 
 
 def network_line():
-    """Parameters, fp16 file size and multiply-accumulates of the default network."""
-    model = FeatureMappingNet()
-    params = count_parameters(model)
+    """Parameters, fp16 file size and multiply-accumulates of the default networks."""
+    model, locator = FeatureMappingNet(), Locator(HAND_LOCATOR)
+    params, locator_params = count_parameters(model), count_parameters(locator)
     return (f'Network (default NetConfig): {params / 1e6:.2f} M parameters '
             f'({params * 2 / 1e6:.1f} MB as float16), '
-            f'{count_macs(model, 128) / 1e6:.1f} M multiply-accumulates per 128x128 crop.')
+            f'{count_macs(model, (1, 128, 128)) / 1e6:.1f} M multiply-accumulates per 128x128 '
+            f'crop. Hand locator: {locator_params / 1e3:.1f} k parameters, '
+            f'{count_macs(locator, input_shape(HAND_LOCATOR)) / 1e6:.1f} M multiply-accumulates '
+            f'per {HAND_LOCATOR.width}x{HAND_LOCATOR.height} frame.')
 
 
 def main(argv=None):
