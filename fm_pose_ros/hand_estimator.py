@@ -13,7 +13,7 @@ import torch
 
 from fm_pose_ros.backends import make_backend, resolve_backend, resolve_device
 from fm_pose_ros.checkpoint import load_hand_parts
-from fm_pose_ros.hand_codec import check_intrinsics, HandCodec
+from fm_pose_ros.hand_codec import check_intrinsics, HandCodec, locate_hand
 from fm_pose_ros.hand_locator import HandLocator
 
 
@@ -66,20 +66,27 @@ class HandEstimator:
         """False for the clearly labelled untrained placeholder weights."""
         return bool(self.metadata.get('trained'))
 
+    def find_hand(self, depth_mm, K):
+        """Return the hand centre ``(3,)`` mm, camera frame, or None if no hand is found.
+
+        The learned locator if the weights carry one, else the closest object's centre of mass.
+        """
+        K = check_intrinsics(K)
+        if self.locate is not None:
+            return self.locate(depth_mm, K)
+        return locate_hand(depth_mm, K, self.crop_settings)
+
     def estimate(self, depth_mm, K, com=None):
         """Return a HandEstimate for a float mm depth map ``(H, W)``; NoHandError if none.
 
-        ``K`` is the (3, 3) intrinsics of the depth image; ``com`` (mm) skips localisation,
-        which is the learned locator when the weights carry one, else the centre of mass.
+        ``K`` is the (3, 3) intrinsics of the depth image; ``com`` (mm) skips localisation
+        (``find_hand``).
         """
         start = time.perf_counter()
-        if com is None and self.locate is not None:
-            com = self.locate(depth_mm, check_intrinsics(K))
-            if com is None:
-                raise NoHandError('the locator found no hand within the depth range')
+        com = self.find_hand(depth_mm, K) if com is None else com
+        if com is None:
+            raise NoHandError('no hand found within the depth range')
         sample = self.codec.encode(depth_mm, K, com=com)
-        if sample is None:
-            raise NoHandError('no hand-sized object within the depth range')
         after_pre = time.perf_counter()
         output = self.run_network(sample['crop'][None, None])[0]
         after_net = time.perf_counter()

@@ -51,5 +51,5 @@ def test_weights_with_a_learned_locator_crop_where_it_points(tmp_path):
     com = estimator.estimate(depth, K).com_mm
     np.testing.assert_allclose(com, locate_hand(depth, K, estimator.crop_settings), atol=2.0)
     nowhere = write_hand_weights_with_locator(tmp_path / 'none.safetensors', -10.0)
-    with pytest.raises(NoHandError, match='locator'):
+    with pytest.raises(NoHandError, match='no hand found'):
         HandEstimator(nowhere, 'cpu', 'torch').estimate(depth, K)

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """Draw what the networks see: synthetic, real-like and twin crops with the joints.
 
-``python -m training.pictures --out docs/hand_samples.png [--rows 4] [--seed 0]``
+``python -m training.pictures --out docs/hand_samples.png [--rows 4] [--seed 0] [--weights W]``
 Columns: synthetic crop (clean render), real-like crop (sensor effects, forearm, clutter,
-cropped by the node's localiser), its synthetic twin (same pose, same crop transform).
+cropped where the node crops it with the weights' locator), its synthetic twin (same pose,
+same crop transform).
 """
 
 import argparse
@@ -13,8 +14,10 @@ import sys
 import cv2
 import numpy as np
 
-from fm_pose_ros.hand_codec import crop_hand, CropSettings, HandCodec
+from fm_pose_ros.hand_codec import crop_hand
+from fm_pose_ros.hand_estimator import HandEstimator
 from fm_pose_ros.hand_joints import SKELETON
+from fm_pose_ros.resources import default_weights
 from training.datasets import real_like_frames, synthetic_crops
 
 
@@ -42,16 +45,19 @@ def main(argv=None):
     parser.add_argument('--out', default='docs/hand_samples.png')
     parser.add_argument('--rows', type=int, default=4)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--weights', default=default_weights(), help='whose localiser crops')
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
-    settings = CropSettings()
-    codec = HandCodec(settings)
+    estimator = HandEstimator(args.weights, 'cpu', 'torch')
+    settings, codec = estimator.crop_settings, estimator.codec
     syn, syn_targets = synthetic_crops(rng, args.rows, settings, 0.0)
     rows = []
     for i, record in enumerate(real_like_frames(rng, args.rows)):
-        sample = codec.encode(record['depth'], record['K'], joints_mm=record['joints'])
-        if sample is None:
+        com = estimator.find_hand(record['depth'], record['K'])
+        if com is None:
             continue
+        sample = codec.encode(record['depth'], record['K'], joints_mm=record['joints'],
+                              com=com)
         transform = sample['transform']
         twin, _ = crop_hand(record['twin'], record['K'], transform.com, settings)
         real_px = transform.to_crop_pixels(record['joints'])
