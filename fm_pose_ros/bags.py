@@ -15,7 +15,6 @@ import shutil
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseArray, PoseStamped
-import numpy as np
 from rclpy.serialization import deserialize_message, serialize_message
 from rosbags.rosbag2 import Reader, StoragePlugin, Writer, WriterError
 from rosbags.typesys import get_typestore, Stores
@@ -23,7 +22,7 @@ from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
 from fm_pose_ros.hand_messages import (
-    camera_info_msg, depth_image_msg, joints_to_pose_array, pose_array_to_joints)
+    camera_info_msg, camera_matrix, depth_image_msg, joints_to_pose_array, pose_array_to_joints)
 from fm_pose_ros.image_codec import depth_to_mm
 from fm_pose_ros.object_messages import (
     COLOUR_ENCODINGS, image_to_rgb, pose_stamped, pose_stamped_to_pose, rgb_image_msg)
@@ -44,7 +43,6 @@ INPUT_TYPES = {'image': ('sensor_msgs/msg/Image', Image),
                'camera_info': ('sensor_msgs/msg/CameraInfo', CameraInfo)}
 TASK_MSG_TYPES = {task: {**INPUT_TYPES, 'ground_truth': gt}
                   for task, gt in GROUND_TRUTH_TYPES.items()}
-MSG_TYPES = TASK_MSG_TYPES['hand']
 # ground-truth message -> hand joints (14, 3) mm, or object pose (R (3, 3), t (3,) m)
 GROUND_TRUTH_DECODERS = {PoseArray: pose_array_to_joints, PoseStamped: pose_stamped_to_pose}
 STORAGES = {'mcap': StoragePlugin.MCAP, 'sqlite3': StoragePlugin.SQLITE3}
@@ -244,7 +242,7 @@ def _frames(messages, image_key, to_array):
         stamp = stamp_ns(image.header)
         info = infos.get(stamp)
         yield ({'stamp': stamp, image_key: to_array(image),
-                'K': None if info is None else np.array(info.k).reshape(3, 3)},
+                'K': None if info is None else camera_matrix(info)},
                truth.get(stamp))
 
 

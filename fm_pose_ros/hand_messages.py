@@ -87,3 +87,8 @@ def camera_info_msg(K, width, height, header):
     msg.r = np.eye(3).ravel().tolist()
     msg.p = np.hstack([K, np.zeros((3, 1))]).ravel().tolist()
     return msg
+
+
+def camera_matrix(info):
+    """K ``(3, 3)`` float64 of a CameraInfo (the inverse of camera_info_msg's K)."""
+    return np.array(info.k, np.float64).reshape(3, 3)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 import time
 
 from geometry_msgs.msg import PoseArray, PoseStamped
-import numpy as np
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
@@ -20,7 +19,7 @@ from sensor_msgs.msg import CameraInfo, Image
 from tqdm import tqdm
 
 from fm_pose_ros.bags import stamp_ns
-from fm_pose_ros.hand_messages import pose_array_to_joints
+from fm_pose_ros.hand_messages import camera_matrix, pose_array_to_joints
 from fm_pose_ros.object_messages import pose_stamped_to_pose
 
 SETTLE_S = 1.0  # after discovery, time for the node's side to match our publishers
@@ -75,11 +74,6 @@ class Player(Node):
 
     def _on_info(self, msg):
         self.camera_k[stamp_ns(msg.header)] = camera_matrix(msg)
-
-
-def camera_matrix(info):
-    """K ``(3, 3)`` of a CameraInfo."""
-    return np.array(info.k, np.float64).reshape(3, 3)
 
 
 def spin_until(executor, predicate, timeout=10.0):
