@@ -10,7 +10,8 @@ and for real-like frames ``twin`` (H, W): the clean render of the same hand and 
 import numpy as np
 
 from fm_pose_ros.hand_codec import backproject, crop_camera, normalise_depth
-from training.hand_model import capsules, HandPose, joints, PoseSampling, sample_poses
+from training.hand_model import (
+    capsules, fit_pose, HandPose, joints, perturb_poses, PoseSampling, sample_poses)
 from training.render_depth import render_depth
 from training.sensor_sim import (
     apply_sensor, background, clutter_capsules, composite, SceneModel, SensorModel)
@@ -30,14 +31,37 @@ def _crop_centre_of_mass(crop_mm, K_crop, com, cube):
     return backproject(u.mean(), v.mean(), float(crop_mm[v, u].mean()), K_crop)
 
 
-def synthetic_crops(rng, n, settings, jitter_mm, K=K_VGA, sampling=PoseSampling()):
-    """Render ``n`` clean hands straight into crops, as the node would crop them.
+def fit_label_poses(joints_mm):
+    """Hand-model poses of labelled joints ``(N, 14, 3)`` mm: IK with the hand's scale."""
+    return fit_pose(joints_mm, iterations=500, fit_scale=True)
+
+
+def synthetic_poses(rng, n, pool=None, fraction=0.0, sigma=0.0, turn=0.0,
+                    sampling=PoseSampling()):
+    """Draw ``n`` poses to render: labelled poses with random articulations, and the prior.
+
+    ``round(fraction * n)`` poses come from ``pool`` (a HandPose, e.g. ``fit_label_poses`` of
+    the real training labels: the paper's scheme) with ``perturb_poses(sigma, turn)`` and the
+    prior's finger/palm thickness; the rest from ``sample_poses(sampling)``.
+    """
+    count = 0 if pool is None else int(round(fraction * n))
+    parts = [sample_poses(rng, n - count, sampling)] if count < n else []
+    if count:
+        picked = pool.take(rng.integers(0, len(pool), count))
+        thickness = rng.uniform(*sampling.thickness, (count, 2))
+        picked = HandPose(picked.angles, picked.rotation, picked.translation,
+                          np.column_stack([picked.shape[:, 0], thickness]))
+        parts.append(perturb_poses(picked, rng, sigma, turn))
+    return HandPose.concatenate(parts)
+
+
+def synthetic_crops(rng, pose, settings, jitter_mm, K=K_VGA):
+    """Render the hands of ``pose`` (a HandPose) clean straight into crops, as the node would.
 
     The crop centre imitates the node's localiser (centre of mass of the hand's pixels in the
     cube) plus Gaussian jitter. Returns crops ``(n, S, S)`` in [-1, 1] and targets
     ``(n, 14, 3)`` = (joints - com) / (cube / 2).
     """
-    pose = sample_poses(rng, n, sampling)
     ends, radii = capsules(pose)
     hand_joints = joints(pose)
     cube, size = np.asarray(settings.cube_mm), settings.crop_size
@@ -126,6 +150,6 @@ class SimRealSource:
         return ({**r, 'joints': r['joints_true']}
                 for r in real_like_frames(rng, self.cfg.num_real_test, label_noise=False))
 
-    def synthetic_crops(self, rng, n, settings, jitter_mm):
-        """Online clean synthetic crops and targets."""
-        return synthetic_crops(rng, n, settings, jitter_mm)
+    def synthetic_crops(self, rng, pose, settings, jitter_mm):
+        """Online clean synthetic crops and targets of ``pose``."""
+        return synthetic_crops(rng, pose, settings, jitter_mm)

@@ -23,10 +23,14 @@ from fm_pose_ros.hand_joints import NUM_JOINTS
 from fm_pose_ros.hand_locator import (
     HAND_LOCATOR, hand_cells, hand_mask, HandLocator, locator_input)
 from fm_pose_ros.networks import Locator
+from training.datasets import fit_label_poses, SimRealSource, synthetic_poses
 from training.evaluate import evaluate_hand_outputs, predict_normalised
+from training.hand_model import HandPose, joints
 from training.locator import cached_locator, hand_batches, state_digest, train_locator
 
 LOGGER = logging.getLogger(__name__)
+# data settings that change only the synthetic stream: not part of the real-data cache keys
+SYNTHETIC_ONLY = ('cache_dir', 'label_poses', 'label_pose_sigma_deg', 'label_pose_turn_deg')
 
 
 def prepare_pairs(records, settings, locate=None):
@@ -120,7 +124,8 @@ class HandTrainingData:
         self.settings = cfg.crop
         self.jitter = cfg.data.com_jitter_mm
         self.source = source = _make_source(cfg.data)
-        self.key = {'data': {k: v for k, v in cfg.data.__dict__.items() if k != 'cache_dir'},
+        self.key = {'data': {k: v for k, v in cfg.data.__dict__.items()
+                             if k not in SYNTHETIC_ONLY},
                     'crop': cfg.crop.__dict__, 'source': source.name, 'version': 3}
         self.locator = self._shared_locator() if locator is None else locator.eval()
         locate = None if self.locator is None else HandLocator(
@@ -132,6 +137,8 @@ class HandTrainingData:
             source.test_records(), self.settings, locate))
         self.train = (cached(folder, f'{source.name}-train', key, lambda: prepare_pairs(
             source.train_records(), self.settings, locate)) if train else None)
+        self.pose_pool = (self._label_pose_pool(key)
+                          if train and cfg.data.label_poses > 0 else None)
         LOGGER.info('real pairs: %d train, %d test (localiser missed %s / %s)',
                     0 if self.train is None else len(self.train['real']),
                     len(self.test['real']),
@@ -154,9 +161,26 @@ class HandTrainingData:
         return cached_locator(self.cfg.data.cache_dir, 'hand-locator',
                               {**self.key, 'locator': HAND_LOCATOR.to_dict()}, locator, train)
 
+    def _label_pose_pool(self, key):
+        """Hand-model poses of the real training labels (IK fits, cached)."""
+        arrays = cached(self.cfg.data.cache_dir, f'{self.source.name}-label-poses', key,
+                        lambda: fit_label_poses(self.train['joints']).arrays())
+        pool = HandPose(**arrays)
+        fit = np.linalg.norm(joints(pool) - self.train['joints'], axis=-1).mean()
+        LOGGER.info('label pose pool: %d poses, IK fit %.2f mm', len(pool), fit)
+        return pool
+
     def synthetic_batch(self, rng, n):
-        """Online synthetic crops ``(n, 1, S, S)`` and targets ``(n, 42)``."""
-        crops, targets = self.source.synthetic_crops(rng, n, self.settings, self.jitter)
+        """Online synthetic crops ``(n, 1, S, S)`` and targets ``(n, 42)``.
+
+        Poses: ``data.label_poses`` of them from the label pose pool with random
+        articulations, the rest from the hand-pose prior (``datasets.synthetic_poses``).
+        """
+        data = self.cfg.data
+        poses = synthetic_poses(rng, n, self.pose_pool, data.label_poses,
+                                np.radians(data.label_pose_sigma_deg),
+                                np.radians(data.label_pose_turn_deg))
+        crops, targets = self.source.synthetic_crops(rng, poses, self.settings, self.jitter)
         return (np.asarray(crops, np.float32).reshape(n, 1, *crops.shape[-2:]),
                 np.asarray(targets, np.float32).reshape(n, 3 * NUM_JOINTS))
 
@@ -209,7 +233,6 @@ def make_training_data(cfg, train=True, locator=None):
 
 def _make_source(data_cfg):
     if data_cfg.source == 'simreal':
-        from training.datasets import SimRealSource
         return SimRealSource(data_cfg)
     from training.nyu import NyuSource
     return NyuSource(data_cfg)

@@ -55,6 +55,16 @@ class HandPose:
         return HandPose(self.angles[index], self.rotation[index], self.translation[index],
                         self.shape[index])
 
+    def arrays(self):
+        """Return the parameters as a dict of numpy arrays, keyed by field name (for npz)."""
+        return dict(vars(self))
+
+    @classmethod
+    def concatenate(cls, poses):
+        """Join several HandPose batches into one."""
+        return cls(*(np.concatenate([getattr(p, k) for p in poses])
+                     for k in ('angles', 'rotation', 'translation', 'shape')))
+
 
 def _rot(axis, angle):
     """Rotation matrices ``(B, 3, 3)`` about a fixed axis 'x', 'y' or 'z'."""
@@ -247,11 +257,18 @@ def place_palm_centre(pose, target_mm):
                     pose.shape)
 
 
-def perturb_poses(pose, rng, sigma=np.radians(12.0)):
-    """Perturb labelled poses with random articulations (the paper's scheme)."""
+def perturb_poses(pose, rng, sigma=np.radians(12.0), rotation_sigma=0.0):
+    """Perturb labelled poses with random articulations (the paper's scheme).
+
+    ``sigma``: Gaussian noise on every joint angle (radians, clipped to the limits);
+    ``rotation_sigma``: a random rotation of the hand about its palm centre, each axis-angle
+    component Gaussian (radians). The palm centre stays where it was.
+    """
     angles = np.clip(pose.angles + rng.normal(0, sigma, pose.angles.shape),
                      ANGLE_LIMITS[:, 0], ANGLE_LIMITS[:, 1])
-    perturbed = HandPose(angles, pose.rotation, pose.translation, pose.shape)
+    turn = Rotation.from_rotvec(rng.normal(0, rotation_sigma, pose.rotation.shape))
+    rotation = (turn * Rotation.from_rotvec(pose.rotation)).as_rotvec()
+    perturbed = HandPose(angles, rotation, pose.translation, pose.shape)
     return place_palm_centre(perturbed, joints(pose)[:, -1])
 
 
@@ -266,12 +283,13 @@ def _kabsch(source, target):
     return R, (mu_t - mu_s @ R.transpose(0, 2, 1))[:, 0]
 
 
-def fit_pose(target_mm, shape=None, iterations=300):
+def fit_pose(target_mm, shape=None, iterations=300, fit_scale=False):
     """Inverse kinematics: pose parameters whose 14 joints best match ``target_mm``.
 
     ``target_mm`` ``(B, 14, 3)`` camera frame; ``shape`` ``(B, 3)`` (default: ones). Starts
     from a Kabsch alignment of the open hand's palm joints, then minimises the squared joint
-    distances with Adam over angles (kept inside ANGLE_LIMITS), rotation and translation.
+    distances with Adam over angles (kept inside ANGLE_LIMITS), rotation and translation, and
+    with ``fit_scale`` the overall hand scale ``shape[:, 0]`` too (bone lengths of labels).
     """
     target = np.asarray(target_mm, np.float64)
     n = len(target)
@@ -283,16 +301,23 @@ def fit_pose(target_mm, shape=None, iterations=300):
     free = torch.zeros(n, 20, dtype=torch.float64, requires_grad=True)
     rotation = torch.tensor(Rotation.from_matrix(R).as_rotvec(), requires_grad=True)
     translation = torch.tensor(t, requires_grad=True)
+    log_scale = torch.zeros(n, 1, dtype=torch.float64, requires_grad=fit_scale)
     goal, shape_t = torch.as_tensor(target), torch.as_tensor(shape)
-    optimiser = torch.optim.Adam([free, rotation, translation], lr=0.05)
+    optimiser = torch.optim.Adam([free, rotation, translation] + [log_scale] * fit_scale,
+                                 lr=0.05)
+
+    def current_shape():
+        return torch.cat([shape_t[:, :1] * torch.exp(log_scale), shape_t[:, 1:]], 1)
     for step in range(iterations):
         if step == iterations * 2 // 3:
             for group in optimiser.param_groups:
                 group['lr'] = 0.01
         angles = low + (high - low) * torch.sigmoid(free)
-        loss = ((joints_torch(angles, rotation, translation, shape_t) - goal) ** 2).sum()
+        loss = ((joints_torch(angles, rotation, translation, current_shape()) - goal) ** 2
+                ).sum()
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
     angles = (low + (high - low) * torch.sigmoid(free)).detach().numpy()
-    return HandPose(angles, rotation.detach().numpy(), translation.detach().numpy(), shape)
+    return HandPose(angles, rotation.detach().numpy(), translation.detach().numpy(),
+                    current_shape().detach().numpy())

@@ -55,7 +55,8 @@ def nyu_records(split_dir, camera=1, limit=None):
 class NyuSource:
     """Training source for ``data.source=<NYU root>``: real frames with their synthdepth twins.
 
-    The synthetic stream renders our hand model (poses from the prior) with NYU's camera.
+    The synthetic stream renders our hand model with NYU's camera (poses: the prior and IK
+    fits of the training labels, ``HandTrainingData``).
     """
 
     name = 'nyu'
@@ -74,7 +75,7 @@ class NyuSource:
         """Real test frames."""
         return nyu_records(os.path.join(self.root, 'test'), limit=self.cfg.num_real_test)
 
-    def synthetic_crops(self, rng, n, settings, jitter_mm):
-        """Online synthetic crops through NYU's intrinsics."""
+    def synthetic_crops(self, rng, pose, settings, jitter_mm):
+        """Online synthetic crops of ``pose`` through NYU's intrinsics."""
         from training.datasets import synthetic_crops
-        return synthetic_crops(rng, n, settings, jitter_mm, K=NYU_K)
+        return synthetic_crops(rng, pose, settings, jitter_mm, K=NYU_K)

@@ -19,6 +19,7 @@ from fm_pose_ros.hand_estimator import HandEstimator
 from fm_pose_ros.hand_joints import SKELETON
 from fm_pose_ros.resources import default_weights
 from training.datasets import real_like_frames, synthetic_crops
+from training.hand_model import sample_poses
 
 
 def draw(crop, joints_px):
@@ -50,7 +51,7 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed)
     estimator = HandEstimator(args.weights, 'cpu', 'torch')
     settings, codec = estimator.crop_settings, estimator.codec
-    syn, syn_targets = synthetic_crops(rng, args.rows, settings, 0.0)
+    syn, syn_targets = synthetic_crops(rng, sample_poses(rng, args.rows), settings, 0.0)
     rows = []
     for i, record in enumerate(real_like_frames(rng, args.rows)):
         com = estimator.find_hand(record['depth'], record['K'])

@@ -5,18 +5,17 @@
 import numpy as np
 
 from fm_pose_ros.hand_codec import crop_hand, CropSettings
-from training.datasets import K_VGA, pose_sequence, real_like_frames, synthetic_crops
-from training.hand_model import capsules, joints
+from training.datasets import (
+    K_VGA, pose_sequence, real_like_frames, REAL_SAMPLING, synthetic_crops, synthetic_poses)
+from training.hand_model import capsules, joints, sample_poses
 from training.render_depth import render_depth
 
 
 def test_synthetic_crops_match_cropping_a_full_render():
     settings = CropSettings()
-    crops, targets = synthetic_crops(np.random.default_rng(0), 4, settings, jitter_mm=0.0)
-    assert crops.shape == (4, 128, 128) and targets.shape == (4, 14, 3)
-    # replay the same random draws to get the poses and the crop centres back
-    from training.hand_model import sample_poses
     pose = sample_poses(np.random.default_rng(0), 4)
+    crops, targets = synthetic_crops(np.random.default_rng(0), pose, settings, jitter_mm=0.0)
+    assert crops.shape == (4, 128, 128) and targets.shape == (4, 14, 3)
     full = render_depth(*capsules(pose), K_VGA, 480, 640)
     cube = np.asarray(settings.cube_mm)
     for crop, target, depth, true in zip(crops, targets, full, joints(pose)):
@@ -46,3 +45,18 @@ def test_pose_sequence_is_smooth():
     pose = pose_sequence(np.random.default_rng(2), 30)
     palm = joints(pose)[:, 13]
     assert np.linalg.norm(np.diff(palm, axis=0), axis=1).max() < 60.0
+
+
+def test_synthetic_poses_mix_perturbed_label_poses_with_the_prior():
+    pool = sample_poses(np.random.default_rng(5), 3, REAL_SAMPLING)
+    poses = synthetic_poses(np.random.default_rng(6), 10, pool, 0.6, sigma=0.2, turn=0.2)
+    assert len(poses) == 10
+    pool_palms = joints(pool)[:, 13]
+    palms = joints(poses)[:, 13]
+    distance = np.linalg.norm(palms[:, None] - pool_palms[None], axis=-1).min(axis=1)
+    assert np.all(distance[4:] < 1e-6) and np.all(distance[:4] > 1.0)   # prior first
+    source = np.linalg.norm(palms[4:, None] - pool_palms[None], axis=-1).argmin(axis=1)
+    np.testing.assert_allclose(poses.shape[4:, 0], pool.shape[source, 0])
+    assert np.abs(poses.angles[4:] - pool.angles[source]).mean() > 0.05   # articulated
+    assert len(synthetic_poses(np.random.default_rng(7), 5)) == 5
+    assert len(synthetic_poses(np.random.default_rng(7), 5, pool, 1.0)) == 5

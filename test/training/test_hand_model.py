@@ -5,7 +5,8 @@
 import numpy as np
 
 from training.hand_model import (
-    ANGLE_LIMITS, capsules, HandPose, joints, perturb_poses, place_palm_centre, sample_poses)
+    ANGLE_LIMITS, capsules, fit_pose, HandPose, joints, perturb_poses, place_palm_centre,
+    PoseSampling, sample_poses)
 
 
 def flat_hand():
@@ -43,13 +44,34 @@ def test_placement_and_perturbation_keep_the_palm_centre():
     moved = perturb_poses(pose, np.random.default_rng(5))
     np.testing.assert_allclose(joints(moved)[:, 13], joints(pose)[:, 13], atol=1e-6)
     assert np.abs(moved.angles - pose.angles).max() > 0.01
+    np.testing.assert_allclose(moved.rotation, pose.rotation, atol=1e-9)
+    turned = perturb_poses(pose, np.random.default_rng(5), sigma=0.0, rotation_sigma=0.2)
+    np.testing.assert_allclose(joints(turned)[:, 13], joints(pose)[:, 13], atol=1e-6)
+    np.testing.assert_allclose(turned.angles, pose.angles)
+    assert np.abs(turned.rotation - pose.rotation).max() > 0.05
+
+
+def test_concatenate_and_arrays_round_trip():
+    a, b = sample_poses(np.random.default_rng(6), 2), sample_poses(np.random.default_rng(7), 3)
+    both = HandPose.concatenate([a, b])
+    assert len(both) == 5
+    np.testing.assert_array_equal(HandPose(**both.arrays()).take(np.arange(2, 5)).angles,
+                                  b.angles)
 
 
 def test_inverse_kinematics_fits_random_poses_within_2_mm():
-    from training.hand_model import fit_pose
     pose = sample_poses(np.random.default_rng(1), 16)
     fitted = fit_pose(joints(pose), pose.shape, iterations=400)
     errors = np.linalg.norm(joints(fitted) - joints(pose), axis=-1)
     assert errors.mean() < 2.0
     assert np.all(fitted.angles >= ANGLE_LIMITS[:, 0]) and np.all(
         fitted.angles <= ANGLE_LIMITS[:, 1])
+
+
+def test_inverse_kinematics_recovers_the_hand_scale_from_the_joints():
+    pose = sample_poses(np.random.default_rng(2), 16, PoseSampling(scale=(1.1, 1.2)))
+    fitted = fit_pose(joints(pose), iterations=500, fit_scale=True)
+    assert np.linalg.norm(joints(fitted) - joints(pose), axis=-1).mean() < 2.0
+    assert np.abs(fitted.shape[:, 0] - pose.shape[:, 0]).max() < 0.05
+    unscaled = fit_pose(joints(pose), iterations=500)
+    assert np.linalg.norm(joints(unscaled) - joints(pose), axis=-1).mean() > 3.0

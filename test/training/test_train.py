@@ -72,6 +72,20 @@ def test_the_locator_that_cropped_the_training_frames_ships_and_evaluates(tmp_pa
     assert report['twin_mean_joint_error_mm'] > 0
 
 
+def test_label_pose_pool_fits_the_real_training_labels(tmp_path):
+    from training.hand_model import joints
+    data = HandTrainingData(tiny_config(tmp_path, 'data.label_poses=1.0'))
+    pool = data.pose_pool
+    assert len(pool) == len(data.train['real'])
+    fit = np.linalg.norm(joints(pool) - data.train['joints'], axis=-1).mean()
+    assert fit < 6.0                        # labels carry 2.5 mm noise per coordinate
+    crops, targets = data.synthetic_batch(np.random.default_rng(0), 4)
+    again, _ = data.synthetic_batch(np.random.default_rng(0), 4)
+    assert crops.shape == (4, 1, 32, 32) and targets.shape == (4, 42)
+    np.testing.assert_array_equal(crops, again)
+    assert HandTrainingData(tiny_config(tmp_path, 'data.label_poses=0')).pose_pool is None
+
+
 def test_twin_error_runs_h_f_on_the_synthetic_twins(tmp_path):
     data = HandTrainingData(tiny_config(tmp_path))
     torch.manual_seed(0)
