@@ -67,5 +67,8 @@ def test_records_and_training_source(nyu_root, tmp_path):
                              'data.locator_steps=0'])
     data = HandTrainingData(cfg)
     assert len(data.train['real']) == 2 and len(data.test_set()['crops']) == 1
+    assert len(data.pose_pool) == 2            # synthetic poses from the NYU labels too
+    crops, targets = data.synthetic_batch(np.random.default_rng(0), 4)
+    assert crops.shape == (4, 1, 128, 128) and np.isfinite(targets).all()
     with pytest.raises(ValueError, match='not an NYU folder'):
         NyuSource(load_config(None, [f'data.source={tmp_path / "nothing"}']).data)
