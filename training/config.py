@@ -25,6 +25,8 @@ class DataConfig:
     source: str = 'simreal'      # 'simreal' (built-in sim-to-real benchmark) or an NYU dir
     num_real_train: int = 1500   # labelled real-like frames (with twins) for training
     num_real_test: int = 400     # real-like frames held out for evaluation
+    num_real_val: int = 200      # labelled real frames held out for tuning (model selection);
+    #                              the test set is for the final report only
     com_jitter_mm: float = 10.0  # crop-centre noise on synthetic crops (localiser error)
     locator_steps: int = 1500    # hand locator training steps (0: centre-of-mass localiser)
     locator_batch: int = 32      # real frames per hand locator step

@@ -144,6 +144,11 @@ class SimRealSource:
         rng = np.random.default_rng([self.cfg.seed, 1])
         return real_like_frames(rng, self.cfg.num_real_train)
 
+    def val_records(self):
+        """Held-out labelled real-like frames for tuning (noisy labels, like training)."""
+        rng = np.random.default_rng([self.cfg.seed, 3])
+        return real_like_frames(rng, self.cfg.num_real_val)
+
     def test_records(self):
         """Held-out real-like frames; labels are the true joints."""
         rng = np.random.default_rng([self.cfg.seed, 2])

@@ -29,8 +29,10 @@ from training.hand_model import HandPose, joints
 from training.locator import cached_locator, hand_batches, state_digest, train_locator
 
 LOGGER = logging.getLogger(__name__)
-# data settings that change only the synthetic stream: not part of the real-data cache keys
-SYNTHETIC_ONLY = ('cache_dir', 'label_poses', 'label_pose_sigma_deg', 'label_pose_turn_deg')
+# data settings that change neither the real training nor the test frames: outside their
+# cache keys (the validation set adds num_real_val to its own key)
+OUTSIDE_KEY = ('cache_dir', 'num_real_val', 'label_poses', 'label_pose_sigma_deg',
+               'label_pose_turn_deg')
 
 
 def prepare_pairs(records, settings, locate=None):
@@ -125,7 +127,7 @@ class HandTrainingData:
         self.jitter = cfg.data.com_jitter_mm
         self.source = source = _make_source(cfg.data)
         self.key = {'data': {k: v for k, v in cfg.data.__dict__.items()
-                             if k not in SYNTHETIC_ONLY},
+                             if k not in OUTSIDE_KEY},
                     'crop': cfg.crop.__dict__, 'source': source.name, 'version': 3}
         self.locator = self._shared_locator() if locator is None else locator.eval()
         locate = None if self.locator is None else HandLocator(
@@ -137,11 +139,14 @@ class HandTrainingData:
             source.test_records(), self.settings, locate))
         self.train = (cached(folder, f'{source.name}-train', key, lambda: prepare_pairs(
             source.train_records(), self.settings, locate)) if train else None)
+        self.val = (cached(folder, f'{source.name}-val', {**key, 'val': cfg.data.num_real_val},
+                           lambda: prepare_pairs(source.val_records(), self.settings, locate))
+                    if train and cfg.data.num_real_val > 0 else None)
         self.pose_pool = (self._label_pose_pool(key)
                           if train and cfg.data.label_poses > 0 else None)
-        LOGGER.info('real pairs: %d train, %d test (localiser missed %s / %s)',
+        LOGGER.info('real pairs: %d train, %d val, %d test (localiser missed %s / %s)',
                     0 if self.train is None else len(self.train['real']),
-                    len(self.test['real']),
+                    0 if self.val is None else len(self.val['real']), len(self.test['real']),
                     None if self.train is None else int(self.train['skipped']),
                     int(self.test['skipped']))
 
@@ -191,17 +196,22 @@ class HandTrainingData:
 
     def test_set(self):
         """Real test crops ``(N, 1, S, S)``, their transforms and true joints ``(N, 14, 3)``."""
-        return {'crops': self.test['real'], 'transforms': transforms_of(self.test, self.settings),
-                'joints_mm': self.test['joints'].astype(np.float64)}
+        return self._frames(self.test)
 
-    def evaluate(self, predict):
+    def _frames(self, arrays):
+        return {'crops': arrays['real'], 'transforms': transforms_of(arrays, self.settings),
+                'joints_mm': arrays['joints'].astype(np.float64)}
+
+    def evaluate(self, predict, split='test'):
         """Hand report of ``predict`` (crops -> normalised outputs) on the real test set.
 
-        Adds ``crop_centre_error_mm``: mean distance from the localiser's crop centre to the
+        ``split='val'``: on the validation frames instead (for tuning). Adds
+        ``crop_centre_error_mm``: mean distance from the localiser's crop centre to the
         centre of mass of the visible hand pixels (frames with hand pixels).
         """
-        report = evaluate_hand_outputs(predict, self.test_set())
-        error = np.linalg.norm(self.test['com'] - self.test['hand_centre'], axis=1)
+        arrays = self.val if split == 'val' else self.test
+        report = evaluate_hand_outputs(predict, self._frames(arrays))
+        error = np.linalg.norm(arrays['com'] - arrays['hand_centre'], axis=1)
         report['crop_centre_error_mm'] = float(np.nanmean(error))
         return report
 

@@ -41,11 +41,14 @@ def load_joints(split_dir, camera=1):
     return xyz
 
 
-def nyu_records(split_dir, camera=1, limit=None):
-    """Yield records (depth, twin, K, joints) of one NYU split folder."""
+def nyu_records(split_dir, camera=1, limit=None, skip=0):
+    """Yield records (depth, twin, K, joints) of one NYU split folder.
+
+    Frames ``skip`` to ``skip + limit`` (all after ``skip`` when ``limit`` is None).
+    """
     joints = load_joints(split_dir, camera)
-    count = len(joints) if limit is None else min(limit, len(joints))
-    for index in range(count):
+    stop = len(joints) if limit is None else min(skip + limit, len(joints))
+    for index in range(skip, stop):
         name = f'{camera}_{index + 1:07d}.png'
         yield {'depth': read_depth_png(os.path.join(split_dir, f'depth_{name}')),
                'twin': read_depth_png(os.path.join(split_dir, f'synthdepth_{name}')),
@@ -70,6 +73,15 @@ class NyuSource:
     def train_records(self):
         """Real training frames."""
         return nyu_records(os.path.join(self.root, 'train'), limit=self.cfg.num_real_train)
+
+    def val_records(self):
+        """Training-split frames after the first ``num_real_train``: held out for tuning."""
+        total = len(load_joints(os.path.join(self.root, 'train')))
+        if self.cfg.num_real_train + self.cfg.num_real_val > total:
+            raise ValueError(f'NYU train has {total} frames, fewer than data.num_real_train + '
+                             'data.num_real_val: lower them (num_real_val=0: no validation)')
+        return nyu_records(os.path.join(self.root, 'train'), limit=self.cfg.num_real_val,
+                           skip=self.cfg.num_real_train)
 
     def test_records(self):
         """Real test frames."""

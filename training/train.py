@@ -148,23 +148,29 @@ class Trainer:
             save_training_state(os.path.join(self.cfg.out_dir, RESUME_FILE), self.model,
                                 self.optimizer, self.step, self.cfg.to_dict())
         if self.step % self.cfg.eval_every == 0 or self.step == total:
-            headline = self.data.headline
-            value = self.evaluate()[headline]
-            self.writer.add_scalar(f'eval/{headline}', value, self.step)
-            LOGGER.info('step %d real test %s %.4f', self.step, headline, value)
+            for split, value in self.headlines().items():
+                self.writer.add_scalar(f'eval/{split}_{self.data.headline}', value, self.step)
+                LOGGER.info('step %d real %s %s %.4f', self.step, split, self.data.headline,
+                            value)
 
-    def evaluate(self):
-        """Report of ``h(g(f(real)))`` on the real-like test set (task's metrics)."""
-        return self.data.evaluate(predictor(self.model, self.device))
+    def evaluate(self, split='test'):
+        """Report of ``h(g(f(real)))`` on the real-like test (or val) set (task's metrics)."""
+        predict = predictor(self.model, self.device)
+        return self.data.evaluate(predict, 'val') if split == 'val' else self.data.evaluate(
+            predict)
+
+    def headlines(self):
+        """``{'test': value}`` of the task's headline metric, plus ``'val'`` when held out."""
+        splits = ['test'] + ['val'] * (getattr(self.data, 'val', None) is not None)
+        return {split: self.evaluate(split)[self.data.headline] for split in splits}
 
     def _export(self):
-        headline = self.data.headline
-        value = self.evaluate()[headline]
+        headline, values = self.data.headline, self.headlines()
         path = os.path.join(self.cfg.out_dir, f'{self.cfg.task}_{self.cfg.method}.safetensors')
         self.data.export(path, self.model, training={**self.cfg.to_dict(), 'steps': self.step},
-                         metrics={f'real_test_{headline}': value})
+                         metrics={f'real_{split}_{headline}': v for split, v in values.items()})
         self.writer.close()
-        LOGGER.info('exported %s (real test %s %.4f)', path, headline, value)
+        LOGGER.info('exported %s (real test %s %.4f)', path, headline, values['test'])
         return path
 
 

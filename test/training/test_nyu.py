@@ -64,11 +64,16 @@ def test_records_and_training_source(nyu_root, tmp_path):
     records = list(nyu_records(str(root / 'test')))
     assert len(records) == 1 and records[0]['twin'].shape == (480, 640)
     cfg = load_config(None, [f'data.source={root}', f'data.cache_dir={tmp_path / "c"}',
-                             'data.locator_steps=0'])
+                             'data.locator_steps=0', 'data.num_real_train=1',
+                             'data.num_real_val=1'])
     data = HandTrainingData(cfg)
-    assert len(data.train['real']) == 2 and len(data.test_set()['crops']) == 1
-    assert len(data.pose_pool) == 2            # synthetic poses from the NYU labels too
+    assert len(data.train['real']) == 1 and len(data.test_set()['crops']) == 1
+    train_joints = load_joints(str(root / 'train'))
+    np.testing.assert_allclose(data.val['joints'][0], train_joints[1], atol=1e-3)  # held out
+    assert len(data.pose_pool) == 1            # synthetic poses from the NYU labels too
     crops, targets = data.synthetic_batch(np.random.default_rng(0), 4)
     assert crops.shape == (4, 1, 128, 128) and np.isfinite(targets).all()
+    with pytest.raises(ValueError, match='NYU train has 2 frames'):
+        NyuSource(load_config(None, [f'data.source={root}']).data).val_records()
     with pytest.raises(ValueError, match='not an NYU folder'):
         NyuSource(load_config(None, [f'data.source={tmp_path / "nothing"}']).data)

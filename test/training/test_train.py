@@ -23,7 +23,7 @@ from training.train import stage_plan, Trainer
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = ['net.in_size=32', 'crop.crop_size=32', 'net.stage_channels=[4, 8, 8, 16]',
         'net.feature_dim=32', 'net.dropout=0.0', 'data.num_real_train=24',
-        'data.num_real_test=8', 'optim.batch_size=8', 'optim.stage1_steps=12',
+        'data.num_real_test=8', 'data.num_real_val=6', 'optim.batch_size=8', 'optim.stage1_steps=12',
         'optim.stage2_steps=12', 'eval_every=1000', 'ckpt_every=5', 'log_every=1000',
         'threads=1', 'optim.lr=0.002', 'data.locator_steps=0']
 
@@ -48,6 +48,12 @@ def test_fm_run_reduces_the_loss_and_exports_loadable_weights(tmp_path):
     model, metadata, crop = load_hand_model(path)
     assert metadata['trained'] and metadata['training']['method'] == 'fm'
     assert crop.crop_size == 32 and 'real_test_mean_joint_error_mm' in metadata['metrics']
+    val = trainer.evaluate('val')
+    assert val['frames_in'] == 6
+    assert metadata['metrics']['real_val_mean_joint_error_mm'] == pytest.approx(
+        val['mean_joint_error_mm'], rel=1e-4)
+    assert val['mean_joint_error_mm'] != pytest.approx(
+        metadata['metrics']['real_test_mean_joint_error_mm'], rel=1e-4)
     crops = torch.from_numpy(trainer.data.test_set()['crops'][:2])
     trainer.model.eval()
     torch.testing.assert_close(model(crops), trainer.model(crops), atol=0.05, rtol=0.05)
