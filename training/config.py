@@ -30,7 +30,7 @@ class DataConfig:
     com_jitter_mm: float = 10.0  # crop-centre noise on synthetic crops (localiser error)
     locator_steps: int = 1500    # hand locator training steps (0: centre-of-mass localiser)
     locator_batch: int = 32      # real frames per hand locator step
-    label_poses: float = 0.5     # share of synthetic poses drawn from the real training
+    label_poses: float = 0.0     # share of synthetic poses drawn from the real training
     #                              labels (IK fits, perturbed: the paper's scheme); 0: prior only
     label_pose_sigma_deg: float = 12.0  # random articulation added to each joint angle
     label_pose_turn_deg: float = 10.0   # random rotation about the palm centre (per axis)

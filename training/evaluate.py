@@ -66,23 +66,29 @@ def main(argv=None):
     parser.add_argument('--out', default='runs/eval')
     parser.add_argument('--config', help='YAML overrides (data section used)')
     parser.add_argument('--set', action='append', default=[], metavar='KEY=VALUE')
+    parser.add_argument('--split', choices=('test', 'val'), default='test',
+                        help='hand: the test frames or the held-out validation frames (tuning)')
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format='%(message)s')
     try:
-        report = evaluate_file(args.weights, args.config, args.set)
+        report = evaluate_file(args.weights, args.config, args.set, args.split)
     except (CheckpointError, OSError, ValueError) as exc:
         print(f'training.evaluate: {exc}', file=sys.stderr)
         return 2
     write_report(args.out, report, f"{report['task'].capitalize()} evaluation: {args.weights}")
     LOGGER.info('%s on %d frames -> %s', ', '.join(
         f'{k} {report[k]:.4g}' for k in ('mean_joint_error_mm', 'twin_mean_joint_error_mm',
+                                         'synthetic_mean_joint_error_mm',
                                          'crop_centre_error_mm', 'add_acc', 'proj2d_acc')
         if k in report), report['frames_in'], args.out)
     return 0
 
 
-def evaluate_file(weights, config=None, set_items=()):
-    """Report of a weights file on its task's test set (the config it was trained with)."""
+def evaluate_file(weights, config=None, set_items=(), split='test'):
+    """Report of a weights file on its task's test set (the config it was trained with).
+
+    ``split='val'`` (hands): on the held-out validation frames instead, for tuning.
+    """
     from training.config import from_dict, load_config
     from training.hand_data import make_training_data
     metadata = read_metadata(weights)
@@ -90,6 +96,8 @@ def evaluate_file(weights, config=None, set_items=()):
     base = from_dict(training) if training else None
     cfg = load_config(config, set_items, base=base, task=metadata.get('task', 'hand'))
     if cfg.task == 'object':
+        if split != 'test':
+            raise ValueError('the object task has no validation split yet: --split test')
         from fm_pose_ros.object_estimator import ObjectEstimator
         data = make_training_data(cfg, train=False)
         report = data.evaluate_estimator(ObjectEstimator(
@@ -100,9 +108,11 @@ def evaluate_file(weights, config=None, set_items=()):
         if locator is None:
             cfg = replace(cfg, data=replace(cfg.data, locator_steps=0))
         data = make_training_data(cfg, False, locator)
-        report = data.evaluate(predictor(model, 'cpu'))
-        report['twin_mean_joint_error_mm'] = data.evaluate_twins(model)
-    report.update(weights=weights, method=metadata.get('training', {}).get('method'))
+        report = data.evaluate(predictor(model, 'cpu'), split)
+        report['twin_mean_joint_error_mm'] = data.evaluate_twins(model, split=split)
+        report['synthetic_mean_joint_error_mm'] = data.evaluate_synthetic(model)
+    report.update(weights=weights, method=metadata.get('training', {}).get('method'),
+                  split=split)
     return report
 
 

@@ -141,7 +141,7 @@ class HandTrainingData:
             source.train_records(), self.settings, locate)) if train else None)
         self.val = (cached(folder, f'{source.name}-val', {**key, 'val': cfg.data.num_real_val},
                            lambda: prepare_pairs(source.val_records(), self.settings, locate))
-                    if train and cfg.data.num_real_val > 0 else None)
+                    if cfg.data.num_real_val > 0 else None)
         self.pose_pool = (self._label_pose_pool(key)
                           if train and cfg.data.label_poses > 0 else None)
         LOGGER.info('real pairs: %d train, %d val, %d test (localiser missed %s / %s)',
@@ -198,6 +198,11 @@ class HandTrainingData:
         """Real test crops ``(N, 1, S, S)``, their transforms and true joints ``(N, 14, 3)``."""
         return self._frames(self.test)
 
+    def _split(self, split):
+        if split == 'val' and self.val is None:
+            raise ValueError('no validation frames: data.num_real_val is 0')
+        return self.val if split == 'val' else self.test
+
     def _frames(self, arrays):
         return {'crops': arrays['real'], 'transforms': transforms_of(arrays, self.settings),
                 'joints_mm': arrays['joints'].astype(np.float64)}
@@ -209,22 +214,37 @@ class HandTrainingData:
         ``crop_centre_error_mm``: mean distance from the localiser's crop centre to the
         centre of mass of the visible hand pixels (frames with hand pixels).
         """
-        arrays = self.val if split == 'val' else self.test
+        arrays = self._split(split)
         report = evaluate_hand_outputs(predict, self._frames(arrays))
         error = np.linalg.norm(arrays['com'] - arrays['hand_centre'], axis=1)
         report['crop_centre_error_mm'] = float(np.nanmean(error))
         return report
 
-    def evaluate_twins(self, model, device='cpu'):
-        """Mean joint error (mm) of ``h(f(.))`` on the test frames' synthetic twins.
+    def evaluate_twins(self, model, device='cpu', split='test'):
+        """Mean joint error (mm) of ``h(f(.))`` on the test (or val) frames' synthetic twins.
 
         The same poses and crops without the domain gap: what is left is the pose
         regression's own error; the real error minus this one is the gap's share.
         """
-        test = {**self.test_set(), 'crops': self.test['twin']}
+        arrays = self._split(split)
+        frames = {**self._frames(arrays), 'crops': arrays['twin']}
         report = evaluate_hand_outputs(
-            lambda crops: predict_normalised(model, crops, device, synthetic=True), test)
+            lambda crops: predict_normalised(model, crops, device, synthetic=True), frames)
         return report['mean_joint_error_mm']
+
+    def evaluate_synthetic(self, model, count=400, seed=123, device='cpu'):
+        """Mean joint error (mm) of ``h(f(.))`` on ``count`` fresh synthetic crops.
+
+        How well the regression fits its own training distribution (this data config's
+        synthetic stream, fixed seed; the prior's poses only when the training frames, and so
+        the label pose pool, are not loaded): far below the twin error means the test poses
+        are harder than the rendered ones; close to it means the network underfits.
+        """
+        crops, targets = self.synthetic_batch(np.random.default_rng(seed), count)
+        out = predict_normalised(model, crops, device, synthetic=True)
+        cube = np.asarray(self.settings.cube_mm) / 2.0
+        error = ((out - targets).reshape(count, NUM_JOINTS, 3)) * cube
+        return float(np.linalg.norm(error, axis=-1).mean())
 
     def export(self, path, model, training, metrics):
         """Write the hand weights file."""

@@ -76,6 +76,13 @@ def test_the_locator_that_cropped_the_training_frames_ships_and_evaluates(tmp_pa
     assert report['mean_joint_error_mm'] == pytest.approx(
         metadata['metrics']['real_test_mean_joint_error_mm'], rel=0.02)
     assert report['twin_mean_joint_error_mm'] > 0
+    val = evaluate_file(path, set_items=[f'data.cache_dir={tmp_path / "cache"}'], split='val')
+    assert val['frames_in'] == 6 and val['split'] == 'val'
+    assert val['mean_joint_error_mm'] == pytest.approx(
+        metadata['metrics']['real_val_mean_joint_error_mm'], rel=0.02)
+    with pytest.raises(ValueError, match='num_real_val is 0'):
+        evaluate_file(path, set_items=[f'data.cache_dir={tmp_path / "cache"}',
+                                       'data.num_real_val=0'], split='val')
 
 
 def test_label_pose_pool_fits_the_real_training_labels(tmp_path):
@@ -105,6 +112,17 @@ def test_twin_error_runs_h_f_on_the_synthetic_twins(tmp_path):
     by_hand = data.evaluate(lambda crops: model.h(model.f(torch.from_numpy(crops)))
                             .detach().numpy())['mean_joint_error_mm']
     assert data.evaluate_twins(model) == pytest.approx(by_hand, rel=1e-4)
+
+
+def test_synthetic_error_measures_h_f_on_fresh_renders(tmp_path):
+    data = HandTrainingData(tiny_config(tmp_path))
+    model = FeatureMappingNet(data.cfg.net).eval()
+    with torch.no_grad():                      # h outputs zeros: the error is |target|
+        model.h.weight.zero_()
+        model.h.bias.zero_()
+    _, targets = data.synthetic_batch(np.random.default_rng(123), 10)
+    distance = np.linalg.norm(targets.reshape(10, 14, 3) * 150.0, axis=-1).mean()
+    assert data.evaluate_synthetic(model, count=10) == pytest.approx(distance, rel=1e-5)
 
 
 def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
