@@ -6,4 +6,4 @@ The runtime package is ROS-free except for the ``*_node`` modules and the bag to
 image_codec -> hand_codec -> networks -> hand_estimator -> hand_node.
 """
 
-__version__ = '0.3.0'
+__version__ = '0.4.0'
