@@ -65,7 +65,7 @@ def test_records_and_training_source(nyu_root, tmp_path):
     assert len(records) == 1 and records[0]['twin'].shape == (480, 640)
     cfg = load_config(None, [f'data.source={root}', f'data.cache_dir={tmp_path / "c"}',
                              'data.locator_steps=0', 'data.num_real_train=1',
-                             'data.num_real_val=1'])
+                             'data.num_real_val=1', 'data.label_poses=0.5'])
     data = HandTrainingData(cfg)
     assert len(data.train['real']) == 1 and len(data.test_set()['crops']) == 1
     train_joints = load_joints(str(root / 'train'))
