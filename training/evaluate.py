@@ -107,6 +107,8 @@ def evaluate_file(weights, config=None, set_items=(), split='test'):
         model, locator, _, _ = load_hand_parts(weights)
         if locator is None:
             cfg = replace(cfg, data=replace(cfg.data, locator_steps=0))
+        if split == 'test':                     # no need to prepare the validation frames
+            cfg = replace(cfg, data=replace(cfg.data, num_real_val=0))
         data = make_training_data(cfg, False, locator)
         report = data.evaluate(predictor(model, 'cpu'), split)
         report['twin_mean_joint_error_mm'] = data.evaluate_twins(model, split=split)
