@@ -96,12 +96,10 @@ def evaluate_file(weights, config=None, set_items=(), split='test'):
     base = from_dict(training) if training else None
     cfg = load_config(config, set_items, base=base, task=metadata.get('task', 'hand'))
     if cfg.task == 'object':
-        if split != 'test':
-            raise ValueError('the object task has no validation split yet: --split test')
         from fm_pose_ros.object_estimator import ObjectEstimator
         data = make_training_data(cfg, train=False)
         report = data.evaluate_estimator(ObjectEstimator(
-            weights, 'cpu', 'torch', refine_steps=cfg.object.refine_steps))
+            weights, 'cpu', 'torch', refine_steps=cfg.object.refine_steps), split)
     else:
         # the test frames are cropped by the file's own locator (none: centre of mass)
         model, locator, _, _ = load_hand_parts(weights)

@@ -22,6 +22,7 @@ from fm_pose_ros.hand_codec import centre_of_mass, crop_hand, CropTransform, Han
 from fm_pose_ros.hand_joints import NUM_JOINTS
 from fm_pose_ros.hand_locator import (
     HAND_LOCATOR, hand_cells, hand_mask, HandLocator, locator_input)
+from fm_pose_ros.metrics import joint_errors_mm
 from fm_pose_ros.networks import Locator
 from training.datasets import fit_label_poses, SimRealSource, synthetic_poses
 from training.evaluate import evaluate_hand_outputs, predict_normalised
@@ -171,7 +172,7 @@ class HandTrainingData:
         arrays = cached(self.cfg.data.cache_dir, f'{self.source.name}-label-poses', key,
                         lambda: fit_label_poses(self.train['joints']).arrays())
         pool = HandPose(**arrays)
-        fit = np.linalg.norm(joints(pool) - self.train['joints'], axis=-1).mean()
+        fit = joint_errors_mm(joints(pool), self.train['joints']).mean()
         LOGGER.info('label pose pool: %d poses, IK fit %.2f mm', len(pool), fit)
         return pool
 
@@ -242,9 +243,10 @@ class HandTrainingData:
         """
         crops, targets = self.synthetic_batch(np.random.default_rng(seed), count)
         out = predict_normalised(model, crops, device, synthetic=True)
-        cube = np.asarray(self.settings.cube_mm) / 2.0
-        error = ((out - targets).reshape(count, NUM_JOINTS, 3)) * cube
-        return float(np.linalg.norm(error, axis=-1).mean())
+        half_cube = np.asarray(self.settings.cube_mm) / 2.0      # normalised -> mm
+        shape = (count, NUM_JOINTS, 3)
+        return float(joint_errors_mm(out.reshape(shape) * half_cube,
+                                     targets.reshape(shape) * half_cube).mean())
 
     def export(self, path, model, training, metrics):
         """Write the hand weights file."""

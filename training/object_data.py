@@ -57,6 +57,7 @@ class ObjectTrainingData:
     """The streams the training loop asks for, for one object mesh."""
 
     headline = 'add_acc'
+    val = None                  # no validation split for objects yet
 
     def __init__(self, cfg, train=True):
         self.cfg, self.ocfg = cfg, cfg.object
@@ -195,12 +196,14 @@ class ObjectTrainingData:
         return ObjectEstimator.from_parts(predict, self.locator, self.settings,
                                           {'object': self.info}, self.ocfg.refine_steps)
 
-    def evaluate(self, predict):
+    def evaluate(self, predict, split='test'):
         """End-to-end metrics of ``predict`` (crops -> outputs) with the shared locator."""
-        return self.evaluate_estimator(self.estimator(predict))
+        return self.evaluate_estimator(self.estimator(predict), split)
 
-    def evaluate_estimator(self, estimator):
+    def evaluate_estimator(self, estimator, split='test'):
         """End-to-end metrics of an ObjectEstimator on the real-like test frames."""
+        if split != 'test':
+            raise ValueError('the object task has no validation split yet: --split test')
         pred_R, pred_t, latency = [], [], []
         for frame in self.test:
             start = time.perf_counter()

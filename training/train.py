@@ -155,13 +155,11 @@ class Trainer:
 
     def evaluate(self, split='test'):
         """Report of ``h(g(f(real)))`` on the real-like test (or val) set (task's metrics)."""
-        predict = predictor(self.model, self.device)
-        return self.data.evaluate(predict, 'val') if split == 'val' else self.data.evaluate(
-            predict)
+        return self.data.evaluate(predictor(self.model, self.device), split)
 
     def headlines(self):
         """``{'test': value}`` of the task's headline metric, plus ``'val'`` when held out."""
-        splits = ['test'] + ['val'] * (getattr(self.data, 'val', None) is not None)
+        splits = ['test'] + ['val'] * (self.data.val is not None)
         return {split: self.evaluate(split)[self.data.headline] for split in splits}
 
     def _export(self):

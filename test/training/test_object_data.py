@@ -99,3 +99,9 @@ def test_bop_dataset_as_the_real_domain(tmp_path):
     np.testing.assert_allclose(data.mesh.bbox_size * 1000, BOXES[1][1], rtol=1e-5)  # mm -> m
     assert all(frame['mask'] is not None for frame in data.test)  # rendered where missing
     assert data.train['twin'].shape == (5, 64, 64, 3) and data.train['twin'].any()
+
+
+def test_objects_have_no_validation_split_yet(data):
+    assert data.val is None
+    with pytest.raises(ValueError, match='no validation split'):
+        data.evaluate(lambda crops: crops, 'val')
