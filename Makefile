@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= build/demo
 
-.PHONY: venv demo test lint weights object-weights bench clean
+.PHONY: venv demo test unit lint weights object-weights bench clean
 
 $(STAMP): requirements.txt setup.py package.xml
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,15 @@ $(STAMP): requirements.txt setup.py package.xml
 venv: $(STAMP)
 
 demo: venv
-	$(PY) -m training.demo --out $(DEMO_DIR)
+	$(PY) -m training.tools.demo --out $(DEMO_DIR)
 
-test: venv
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest -q -p no:cacheprovider test
+# everything: lint, unit tests, integration tests (DDS, subprocesses, colcon)
+test: lint
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest -q -p no:cacheprovider -m "not linter" test
+
+# the unit tier only (seconds): no DDS participants, subprocesses or colcon
+unit: venv
+	$(PY) -m pytest -q -p no:cacheprovider -m "not linter and not integration" test
 
 # trains fm + the four baselines with one budget (4,000 steps each, the README's second
 # table), writes runs/compare4k/results.md, then trains that fm on to 10,000 steps from its
@@ -49,13 +54,13 @@ object-weights: venv
 
 # benchmarks: run on a quiet machine; each writes its table (with the command) under docs/
 bench: venv
-	$(PY) -m training.bench_renderer
-	$(PY) -m training.bench_exemplar
-	$(PY) -m training.bench_node
-	LP_NUM_THREADS=1 $(PY) -m training.bench_rgb_renderer
+	$(PY) -m training.tools.bench_renderer
+	$(PY) -m training.tools.bench_exemplar
+	$(PY) -m training.tools.bench_node
+	LP_NUM_THREADS=1 $(PY) -m training.tools.bench_rgb_renderer
 
 lint: venv
-	$(PY) -m pytest -q test/test_lint.py
+	$(PY) -m pytest -q -p no:cacheprovider -m linter test/test_lint.py
 
 clean:
 	rm -rf build install log $(VENV)

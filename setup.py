@@ -29,9 +29,9 @@ setup(
     license='Apache-2.0',
     entry_points={
         'console_scripts': [
-            'hand_node = fm_pose_ros.hand_node:main',
-            'object_node = fm_pose_ros.object_node:main',
-            'replay_eval = fm_pose_ros.replay_eval:main',
+            'hand_node = fm_pose_ros.ros.hand_node:main',
+            'object_node = fm_pose_ros.ros.object_node:main',
+            'replay_eval = fm_pose_ros.evaluation.replay_eval:main',
         ],
     },
 )

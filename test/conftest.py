@@ -23,15 +23,14 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from fm_pose_ros.checkpoint import (  # noqa: E402
-    hand_metadata, object_metadata, save_weights, weight_modules)
-from fm_pose_ros.hand_codec import CropSettings  # noqa: E402
-from fm_pose_ros.hand_locator import HAND_LOCATOR  # noqa: E402
-from fm_pose_ros.networks import (  # noqa: E402
+from fm_pose_ros.core.hand_codec import CropSettings  # noqa: E402
+from fm_pose_ros.core.hand_locator import HAND_LOCATOR  # noqa: E402
+from fm_pose_ros.core.networks import (  # noqa: E402
     FeatureMappingNet, Locator, LocatorConfig, NetConfig, OBJECT_NET)
-from fm_pose_ros.object_codec import (  # noqa: E402
+from fm_pose_ros.core.object_codec import (  # noqa: E402
     box_from_mask, encode_corners, letterbox, ObjectCropSettings, project_points)
-from training.init_weights import write_untrained  # noqa: E402
+from fm_pose_ros.core.weights import (  # noqa: E402
+    hand_metadata, object_metadata, save_weights, weight_modules)
 
 K_VGA = np.array([[475.0, 0.0, 319.5], [0.0, 475.0, 239.5], [0.0, 0.0, 1.0]])
 
@@ -44,6 +43,15 @@ CUBE_M = 0.06
 OBJECT_R = cv2.Rodrigues(np.array([0.4, -0.3, 0.2]))[0]
 OBJECT_T = np.array([0.03, -0.02, 0.45])
 OBJECT_EVERYWHERE, OBJECT_NOWHERE = 10.0, -10.0  # locator logits
+
+
+def write_untrained(path, seed=0, net_cfg=NetConfig(), crop=CropSettings()):
+    """Write a seeded, untrained hand model (metadata ``trained: false``) to ``path``."""
+    torch.manual_seed(seed)
+    model = FeatureMappingNet(net_cfg)
+    save_weights(path, model, hand_metadata(net_cfg, crop, trained=False,
+                                            training={'seed': seed, 'steps': 0}))
+    return path
 
 
 def console_script(name):

@@ -9,9 +9,10 @@ from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 from visualization_msgs.msg import MarkerArray
 
-from fm_pose_ros.hand_messages import camera_info_msg, depth_image_msg
-from fm_pose_ros.object_messages import rgb_image_msg
-from fm_pose_ros.replay_node import spin_until
+from fm_pose_ros.evaluation.replay_node import spin_until
+from fm_pose_ros.ros.camera_messages import camera_info_msg
+from fm_pose_ros.ros.hand_messages import depth_image_msg
+from fm_pose_ros.ros.object_messages import rgb_image_msg
 
 FRAME_ID = 'camera_depth_optical_frame'
 COLOR_FRAME_ID = 'camera_color_optical_frame'

@@ -7,10 +7,11 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-
 from conftest import console_script
+import pytest
 from test_lint import REPO
+
+pytestmark = pytest.mark.integration  # DDS, subprocesses or colcon
 
 COLCON = console_script('colcon')
 

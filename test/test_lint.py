@@ -36,6 +36,13 @@ def test_flake8():
 
 
 @pytest.mark.linter
+def test_flake8_import_order_plugin_is_active():
+    # setup.cfg asks for import-order-style = google: without the plugin that rule is off
+    result = run('flake8', '--version')
+    assert 'flake8-import-order' in result.stdout, result.stdout
+
+
+@pytest.mark.linter
 def test_pep257():
     result = run('pydocstyle', f'--add-ignore={PEP257_IGNORE}', *python_files())
     assert result.returncode == 0, result.stdout + result.stderr

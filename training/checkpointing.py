@@ -14,7 +14,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 import torch
 
-from fm_pose_ros.checkpoint import atomic_write
+from fm_pose_ros.core.fileio import atomic_write
 
 KEY = 'fm_pose_ros_train'
 

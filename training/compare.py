@@ -20,11 +20,11 @@ import shutil
 import sys
 import time
 
-from fm_pose_ros.checkpoint import atomic_write_text
+from fm_pose_ros.core.fileio import atomic_write_text
 from training.config import load_config
-from training.evaluate import predictor
 from training.exemplar import build_index, describe
-from training.hand_data import make_training_data
+from training.predict import predictor
+from training.tasks import make_training_data
 from training.train import Trainer
 
 LOGGER = logging.getLogger('training.compare')

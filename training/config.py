@@ -10,9 +10,9 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 
 import yaml
 
-from fm_pose_ros.hand_codec import CropSettings
-from fm_pose_ros.networks import NetConfig, OBJECT_NET
-from fm_pose_ros.object_codec import ObjectCropSettings
+from fm_pose_ros.core.hand_codec import CropSettings
+from fm_pose_ros.core.networks import NetConfig, OBJECT_NET
+from fm_pose_ros.core.object_codec import ObjectCropSettings
 
 METHODS = ('fm', 'synthetic', 'real', 'mix')
 TASKS = ('hand', 'object')
@@ -40,7 +40,7 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class ObjectConfig:
-    """The object task (training/object_data.py); ignored by the hand task."""
+    """The object task (training/object/data.py); ignored by the hand task."""
 
     mesh: str = 'pybullet_data/duck.obj'  # PLY/OBJ; pybullet_data/... = inside that package
     units: str = 'm'             # mesh file units: m | cm | mm

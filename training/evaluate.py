@@ -4,59 +4,22 @@
 
 ``python -m training.evaluate --weights W [--out DIR] [--set data.source=...]``
 writes the same report (JSON + PNG + Markdown) as the bag evaluation, from the same metric
-code (fm_pose_ros/metrics.py). Predictions use the node's path: ``h(g(f(crop)))``, decoded by
-the crop transform travelling with each test sample.
+code (fm_pose_ros/evaluation/metrics.py). Predictions use the node's path:
+``h(g(f(crop)))``, decoded by the crop transform travelling with each test sample.
 """
 
 import argparse
 from dataclasses import replace
 import logging
 import sys
-import time
 
-import numpy as np
-import torch
-
-from fm_pose_ros.checkpoint import CheckpointError, load_hand_parts, read_metadata
-from fm_pose_ros.metrics import hand_report
-from fm_pose_ros.report import write_report
+from fm_pose_ros.core.weights import CheckpointError, load_hand_parts, read_metadata
+from fm_pose_ros.evaluation.report import write_report
+from training.config import from_dict, load_config
+from training.predict import predictor
+from training.tasks import make_training_data
 
 LOGGER = logging.getLogger('training.evaluate')
-
-
-def predict_normalised(model, crops, device, batch_size=256, synthetic=False):
-    """Run ``h(g(f(.)))`` (``synthetic``: ``h(f(.))``) on crops ``(N, 1, S, S)``; ``(N, 42)``."""
-    was_training = model.training
-    model.eval()
-    run = model.forward_synthetic if synthetic else model
-    outputs = []
-    with torch.inference_mode():
-        for start in range(0, len(crops), batch_size):
-            chunk = torch.from_numpy(np.ascontiguousarray(crops[start:start + batch_size]))
-            outputs.append(run(chunk.to(device)).float().cpu().numpy())
-    model.train(was_training)
-    return np.concatenate(outputs)
-
-
-def decode_all(outputs, transforms):
-    """Normalised outputs ``(N, 42)`` + crop transforms -> joints ``(N, 14, 3)`` mm."""
-    return np.stack([t.denormalise_joints(o) for o, t in zip(outputs, transforms)])
-
-
-def predictor(model, device):
-    """``crops -> outputs`` callable running ``h(g(f(.)))`` (what data.evaluate takes)."""
-    return lambda crops: predict_normalised(model, crops, device)
-
-
-def evaluate_hand_outputs(predict, test_set):
-    """Metrics dict (metrics.hand_report) of ``predict`` on a test set from hand_data."""
-    start = time.perf_counter()
-    outputs = predict(test_set['crops'])
-    per_frame_ms = (time.perf_counter() - start) * 1e3 / max(len(outputs), 1)
-    pred = decode_all(outputs, test_set['transforms'])
-    report = hand_report(pred, test_set['joints_mm'])
-    report['network_ms_per_frame_batched'] = per_frame_ms
-    return report
 
 
 def main(argv=None):
@@ -89,14 +52,12 @@ def evaluate_file(weights, config=None, set_items=(), split='test'):
 
     ``split='val'`` (hands): on the held-out validation frames instead, for tuning.
     """
-    from training.config import from_dict, load_config
-    from training.hand_data import make_training_data
     metadata = read_metadata(weights)
     training = {k: v for k, v in metadata.get('training', {}).items() if k != 'steps'}
     base = from_dict(training) if training else None
     cfg = load_config(config, set_items, base=base, task=metadata.get('task', 'hand'))
     if cfg.task == 'object':
-        from fm_pose_ros.object_estimator import ObjectEstimator
+        from fm_pose_ros.core.object_estimator import ObjectEstimator
         data = make_training_data(cfg, train=False)
         report = data.evaluate_estimator(ObjectEstimator(
             weights, 'cpu', 'torch', refine_steps=cfg.object.refine_steps), split)

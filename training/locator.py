@@ -19,14 +19,14 @@ import os
 
 import cv2
 import numpy as np
-import torch
 from safetensors.torch import load_file, save_file
+import torch
 from tqdm import tqdm
 
-from fm_pose_ros.checkpoint import atomic_write
-from fm_pose_ros.networks import LocatorConfig
-from fm_pose_ros.object_codec import normalise_rgb
-from training.object_datasets import (
+from fm_pose_ros.core.fileio import atomic_write
+from fm_pose_ros.core.networks import LocatorConfig
+from fm_pose_ros.core.object_codec import normalise_rgb
+from training.object.datasets import (
     composite, K_LINEMOD, sample_poses, synthetic_background, synthetic_lighting)
 
 LOGGER = logging.getLogger(__name__)

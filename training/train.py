@@ -24,13 +24,13 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
-from fm_pose_ros.backends import resolve_device
-from fm_pose_ros.networks import FeatureMappingNet
+from fm_pose_ros.core.backends import resolve_device
+from fm_pose_ros.core.networks import FeatureMappingNet
 from training.checkpointing import load_training_state, save_training_state
 from training.config import load_config
-from training.evaluate import predictor
-from training.hand_data import make_training_data
 from training.losses import Objective, STAGES
+from training.predict import predictor
+from training.tasks import make_training_data
 
 LOGGER = logging.getLogger('training.train')
 RESUME_FILE = 'resume.safetensors'

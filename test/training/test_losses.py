@@ -5,7 +5,7 @@
 import pytest
 import torch
 
-from fm_pose_ros.networks import FeatureMappingNet, NetConfig
+from fm_pose_ros.core.networks import FeatureMappingNet, NetConfig
 from training.losses import compute_losses, pose_loss, STAGES
 
 TINY = NetConfig(stage_channels=(4, 4, 8, 8), feature_dim=16, dropout=0.0)

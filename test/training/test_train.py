@@ -6,21 +6,21 @@ import os
 import subprocess
 import sys
 
+from conftest import constant_locator
 import numpy as np
 import pytest
+from test_lint import REPO
 import torch
 
-from conftest import constant_locator
-from fm_pose_ros.checkpoint import load_hand_model, load_hand_parts
-from fm_pose_ros.hand_estimator import HandEstimator
-from fm_pose_ros.hand_locator import HAND_LOCATOR
-from fm_pose_ros.networks import FeatureMappingNet
+from fm_pose_ros.core.hand_estimator import HandEstimator
+from fm_pose_ros.core.hand_locator import HAND_LOCATOR
+from fm_pose_ros.core.networks import FeatureMappingNet
+from fm_pose_ros.core.weights import load_hand_model, load_hand_parts
 from training.config import load_config
-from training.evaluate import evaluate_file, predictor
-from training.hand_data import HandTrainingData
+from training.evaluate import evaluate_file
+from training.hand.data import HandTrainingData
+from training.predict import predictor
 from training.train import stage_plan, Trainer
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = ['net.in_size=32', 'crop.crop_size=32', 'net.stage_channels=[4, 8, 8, 16]',
         'net.feature_dim=32', 'net.dropout=0.0', 'data.num_real_train=24',
         'data.num_real_test=8', 'data.num_real_val=6', 'optim.batch_size=8',
@@ -86,7 +86,7 @@ def test_the_locator_that_cropped_the_training_frames_ships_and_evaluates(tmp_pa
 
 
 def test_label_pose_pool_fits_the_real_training_labels(tmp_path):
-    from training.hand_model import joints
+    from training.hand.model import joints
     data = HandTrainingData(tiny_config(tmp_path, 'data.label_poses=1.0'))
     pool = data.pose_pool
     assert len(pool) == len(data.train['real'])
@@ -139,6 +139,7 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.integration
 def test_ddp_two_processes_on_cpu(tmp_path):
     Trainer(tiny_config(tmp_path))          # prepares the shared data cache once
     args = [f'--set={item}' for item in TINY + [f'data.cache_dir={tmp_path / "cache"}']]

@@ -1,0 +1,137 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Inference backends: torch (eager, cpu/cuda) and ONNX Runtime, same call signature.
+
+A backend maps a batch of crops ``(B, 1, S, S)`` float32 to outputs ``(B, num_outputs)``
+float32, both numpy. The ONNX graph is exported from the same torch model (``h(g(f(x)))``).
+Locators use the same backends: letterboxed images ``(B, C, H, W)`` -> logits
+``(B, 1, H / 4, W / 4)``.
+"""
+
+import hashlib
+import os
+
+import numpy as np
+import torch
+
+from fm_pose_ros.core.fileio import atomic_write
+from fm_pose_ros.core.networks import LocatorConfig
+
+BACKENDS = ('auto', 'torch', 'onnxruntime')
+DEVICES = ('auto', 'cpu', 'cuda')
+
+
+def resolve_backend(backend, device):
+    """Map ``auto|torch|onnxruntime`` to a backend: auto = torch on cuda, ONNX Runtime on cpu.
+
+    ``device`` is a resolved device (cpu or cuda).
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == 'auto':
+        return 'torch' if device == 'cuda' else 'onnxruntime'
+    return backend
+
+
+def resolve_device(device):
+    """Map ``auto|cpu|cuda`` to a torch device string; ``cuda`` without a GPU is an error."""
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
+    if device == 'auto':
+        return 'cuda' if torch.cuda.is_available() else 'cpu'
+    if device == 'cuda' and not torch.cuda.is_available():
+        raise ValueError('device=cuda requested but torch sees no CUDA GPU (use auto or cpu)')
+    return device
+
+
+class TorchBackend:
+    """Eager torch inference under ``torch.inference_mode``."""
+
+    def __init__(self, model, device):
+        self.device = torch.device(device)
+        self.model = model.eval().to(self.device)
+
+    def __call__(self, crops):
+        """``(B, C, S, S)`` -> ``(B, num_outputs)``."""
+        with torch.inference_mode():
+            batch = torch.from_numpy(np.ascontiguousarray(crops, np.float32)).to(self.device)
+            return self.model(batch).float().cpu().numpy()
+
+
+def input_shape(cfg):
+    """``(C, H, W)`` of one input of a network with config ``cfg`` (NetConfig, LocatorConfig)."""
+    if isinstance(cfg, LocatorConfig):
+        return cfg.in_channels, cfg.height, cfg.width
+    return cfg.in_channels, cfg.in_size, cfg.in_size
+
+
+def export_onnx(model, path, shape):
+    """Export ``model`` (its ``forward``, input ``(B, *shape)``) to ONNX opset 17.
+
+    The batch axis is dynamic.
+    """
+    model = model.eval().cpu()
+    dummy = torch.zeros(1, *shape)
+
+    def write(tmp):
+        torch.onnx.export(model, (dummy,), tmp, dynamo=False, opset_version=17,
+                          input_names=['crop'], output_names=['output'],
+                          dynamic_axes={'crop': {0: 'batch'}, 'output': {0: 'batch'}})
+    atomic_write(path, write)
+    return path
+
+
+class OnnxBackend:
+    """ONNX Runtime inference (CUDA provider when device is cuda and available)."""
+
+    def __init__(self, onnx_path, device, threads=None):
+        import onnxruntime as ort
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = int(threads)
+        providers = ['CPUExecutionProvider']
+        if device == 'cuda':
+            if 'CUDAExecutionProvider' not in ort.get_available_providers():
+                raise ValueError('this onnxruntime has no CUDAExecutionProvider: install '
+                                 'onnxruntime-gpu, or use backend torch (or auto) on cuda')
+            providers.insert(0, 'CUDAExecutionProvider')
+        self.session = ort.InferenceSession(os.fspath(onnx_path), options, providers=providers)
+        self.input_name = self.session.get_inputs()[0].name
+
+    def __call__(self, crops):
+        """``(B, C, S, S)`` -> ``(B, num_outputs)``."""
+        batch = np.ascontiguousarray(crops, np.float32)
+        return self.session.run(None, {self.input_name: batch})[0]
+
+
+def make_backend(model, weights, backend, device, threads=None):
+    """Return a callable backend running ``model`` on numpy batches.
+
+    ``model``: a FeatureMappingNet or a Locator (networks.py) loaded from ``weights``.
+    ``backend`` is resolved (torch | onnxruntime); the ONNX graph is exported once per
+    weights file content and part into the cache (``onnx_path_for``).
+    """
+    if backend == 'torch':
+        return TorchBackend(model, device)
+    part = 'locator' if isinstance(model.cfg, LocatorConfig) else ''
+    onnx_path = onnx_path_for(weights, part=part)
+    if not os.path.exists(onnx_path):
+        export_onnx(model, onnx_path, input_shape(model.cfg))
+        model.to(device)
+    return OnnxBackend(onnx_path, device, threads)
+
+
+def onnx_path_for(weights_path, cache_dir=None, part=''):
+    """Cache path of the ONNX export of a weights file, keyed by the file's content hash.
+
+    ``part`` names a second network of the file (``locator``).
+    """
+    digest = hashlib.sha256()
+    with open(weights_path, 'rb') as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b''):
+            digest.update(chunk)
+    cache_dir = cache_dir or os.path.join(
+        os.environ.get('XDG_CACHE_HOME', os.path.expanduser('~/.cache')), 'fm_pose_ros')
+    stem = os.path.splitext(os.path.basename(os.fspath(weights_path)))[0]
+    stem += f'-{part}' if part else ''
+    return os.path.join(cache_dir, f'{stem}-{digest.hexdigest()[:12]}.onnx')

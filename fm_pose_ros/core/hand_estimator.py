@@ -1,0 +1,101 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Hand pose from one depth map: localise, crop, ``h(g(f(crop)))``, decode. No ROS here.
+
+The node, the bag evaluation and the offline evaluation all call ``HandEstimator.estimate``.
+"""
+
+from dataclasses import dataclass, replace
+import time
+
+import numpy as np
+import torch
+
+from fm_pose_ros.core.backends import make_backend, resolve_backend, resolve_device
+from fm_pose_ros.core.camera import check_intrinsics
+from fm_pose_ros.core.hand_codec import HandCodec, locate_hand
+from fm_pose_ros.core.hand_locator import HandLocator
+from fm_pose_ros.core.weights import load_hand_parts
+
+
+@dataclass
+class HandEstimate:
+    """Result for one frame."""
+
+    joints_mm: np.ndarray   # (14, 3) mm, camera optical frame, hand_joints order
+    com_mm: np.ndarray      # (3,) crop centre, mm, camera frame
+    crop: np.ndarray        # (S, S) network input in [-1, 1]
+    transform: object       # hand_codec.CropTransform
+    timings_ms: dict        # {'preprocess': ..., 'network': ..., 'decode': ...}
+
+
+class NoHandError(ValueError):
+    """Nothing hand-sized in the depth range of this frame."""
+
+
+class HandEstimator:
+    """Load a weights file once, then estimate hand joints frame by frame."""
+
+    def __init__(self, weights, device='auto', backend='auto', crop_overrides=None,
+                 threads=None):
+        self.device = resolve_device(device)
+        backend = resolve_backend(backend, self.device)
+        if threads:
+            torch.set_num_threads(int(threads))
+        model, locator, self.metadata, crop = load_hand_parts(weights, device=self.device)
+        self.trained_crop = crop
+        self._locator = None if locator is None else (
+            make_backend(locator, weights, backend, self.device, threads), locator.cfg)
+        self.set_crop_overrides(crop_overrides)
+        self.in_size = model.cfg.in_size
+        if self.crop_settings.crop_size != self.in_size:
+            raise ValueError(
+                f'crop_size {self.crop_settings.crop_size} differs from the network input '
+                f'{self.in_size}')
+        self.backend_name = backend
+        self.run_network = make_backend(model, weights, backend, self.device, threads)
+
+    def set_crop_overrides(self, overrides):
+        """Change crop settings (e.g. depth range) relative to the ones in the weights."""
+        self.crop_settings = replace(self.trained_crop, **(overrides or {})).validate()
+        self.codec = HandCodec(self.crop_settings)
+        self.locate = (None if self._locator is None
+                       else HandLocator(*self._locator, self.crop_settings))
+
+    @property
+    def trained(self):
+        """False for the clearly labelled untrained placeholder weights."""
+        return bool(self.metadata.get('trained'))
+
+    def find_hand(self, depth_mm, K):
+        """Return the hand centre ``(3,)`` mm, camera frame, or None if no hand is found.
+
+        The learned locator if the weights carry one, else the closest object's centre of mass.
+        """
+        K = check_intrinsics(K)
+        if self.locate is not None:
+            return self.locate(depth_mm, K)
+        return locate_hand(depth_mm, K, self.crop_settings)
+
+    def estimate(self, depth_mm, K, com=None):
+        """Return a HandEstimate for a float mm depth map ``(H, W)``; NoHandError if none.
+
+        ``K`` is the (3, 3) intrinsics of the depth image; ``com`` (mm) skips localisation
+        (``find_hand``).
+        """
+        start = time.perf_counter()
+        com = self.find_hand(depth_mm, K) if com is None else com
+        if com is None:
+            raise NoHandError('no hand found within the depth range')
+        sample = self.codec.encode(depth_mm, K, com=com)
+        after_pre = time.perf_counter()
+        output = self.run_network(sample['crop'][None, None])[0]
+        after_net = time.perf_counter()
+        joints = self.codec.decode(output, sample['transform'])
+        end = time.perf_counter()
+        timings = {'preprocess': (after_pre - start) * 1e3,
+                   'network': (after_net - after_pre) * 1e3,
+                   'decode': (end - after_net) * 1e3}
+        return HandEstimate(joints_mm=joints, com_mm=sample['transform'].com,
+                            crop=sample['crop'], transform=sample['transform'],
+                            timings_ms=timings)

@@ -1,0 +1,114 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Object 6-DoF pose from one RGB image: locate, crop, ``h(g(f(crop)))``, PnP. No ROS here.
+
+Steps: the locator (coarse segmentation, BB8's first stage) gives a square box; the corner
+network predicts the 8 box-corner projections in the crop; ``refine_steps`` times the crop
+is re-centred on the predicted corners (the crop the network was trained on) and the network
+runs again; PnP with the camera K turns the corners into (R, t). The node, the offline
+evaluation and the comparison all call ``ObjectEstimator.estimate``.
+"""
+
+from dataclasses import dataclass
+import time
+
+import numpy as np
+import torch
+
+from fm_pose_ros.core.backends import make_backend, resolve_backend, resolve_device
+from fm_pose_ros.core.object_codec import (
+    box_around, box_from_mask, crop_image, decode_corners, letterbox, normalise_rgb, solve_pnp)
+from fm_pose_ros.core.weights import load_object_model
+
+
+@dataclass
+class ObjectEstimate:
+    """Result for one frame."""
+
+    R: np.ndarray            # (3, 3) model -> camera rotation
+    t: np.ndarray            # (3,) metres, camera optical frame
+    corners_px: np.ndarray   # (8, 2) predicted corner projections, full-image pixels
+    box: object              # object_codec.BoxCrop of the last crop
+    timings_ms: dict         # {'locate', 'network', 'pnp'}
+
+
+class NoObjectError(ValueError):
+    """The locator found no object, or PnP found no pose."""
+
+
+class ObjectEstimator:
+    """Load an object weights file once, then estimate its pose frame by frame."""
+
+    def __init__(self, weights, device='auto', backend='auto', threads=None, refine_steps=1,
+                 threshold=0.5):
+        self.device = resolve_device(device)
+        self.backend_name = resolve_backend(backend, self.device)
+        if threads:
+            torch.set_num_threads(int(threads))
+        net, locator, metadata, settings = load_object_model(weights, self.device)
+        self._setup(make_backend(net, weights, self.backend_name, self.device, threads),
+                    locator, settings, metadata, refine_steps, threshold)
+
+    @classmethod
+    def from_parts(cls, run_network, locator, settings, metadata, refine_steps=1,
+                   threshold=0.5):
+        """Build an estimator over in-memory parts (training evaluation): same code as the node.
+
+        ``run_network`` maps crops ``(B, 3, S, S)`` to outputs ``(B, 16)`` (numpy).
+        """
+        self = cls.__new__(cls)
+        self.device = next(locator.parameters()).device
+        self.backend_name = 'in-memory'
+        self._setup(run_network, locator, settings, metadata, refine_steps, threshold)
+        return self
+
+    def _setup(self, run_network, locator, settings, metadata, refine_steps, threshold):
+        self.run_network, self.locator = run_network, locator.eval()
+        self.settings, self.metadata = settings, metadata
+        self.corners = np.asarray(metadata['object']['corners_m'], np.float64)  # (8, 3) m
+        self.refine_steps = int(refine_steps)
+        self.threshold = float(threshold)
+
+    @property
+    def trained(self):
+        """False for untrained placeholder weights."""
+        return bool(self.metadata.get('trained'))
+
+    def locate(self, rgb):
+        """Square BoxCrop around the object in ``rgb`` ``(H, W, 3)`` uint8, or None."""
+        cfg = self.locator.cfg
+        canvas, scale = letterbox(rgb, cfg.width, cfg.height)
+        batch = torch.from_numpy(normalise_rgb(canvas)[None]).to(self.device)
+        with torch.inference_mode():
+            probability = torch.sigmoid(self.locator(batch))[0, 0].float().cpu().numpy()
+        return box_from_mask(probability, scale, cfg.stride, self.settings, self.threshold)
+
+    def corners_in(self, rgb, box):
+        """Predicted corner projections ``(8, 2)`` full-image px for one crop box."""
+        crop = normalise_rgb(crop_image(rgb, box))
+        return decode_corners(self.run_network(crop[None])[0], box)
+
+    def estimate(self, rgb, K, box=None):
+        """Return an ObjectEstimate for ``rgb`` ``(H, W, 3)`` uint8 RGB and ``K`` (3, 3).
+
+        ``box`` (a BoxCrop) skips the locator. Raises NoObjectError.
+        """
+        start = time.perf_counter()
+        box = box or self.locate(rgb)
+        if box is None:
+            raise NoObjectError('the locator found no object')
+        after_locate = time.perf_counter()
+        corners_px = self.corners_in(rgb, box)
+        for _ in range(self.refine_steps):
+            box = box_around(corners_px, self.settings)
+            corners_px = self.corners_in(rgb, box)
+        after_net = time.perf_counter()
+        pose = solve_pnp(self.corners, corners_px, K,
+                         self.settings.pnp_threshold * box.side)
+        if pose is None:
+            raise NoObjectError('PnP found no pose in front of the camera')
+        end = time.perf_counter()
+        timings = {'locate': (after_locate - start) * 1e3,
+                   'network': (after_net - after_locate) * 1e3, 'pnp': (end - after_net) * 1e3}
+        return ObjectEstimate(R=pose[0], t=pose[1], corners_px=corners_px, box=box,
+                              timings_ms=timings)

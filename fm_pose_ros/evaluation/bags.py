@@ -1,0 +1,260 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""rosbag2 files (mcap and sqlite3) for hand and object recordings, through ``rosbags``.
+
+Messages are stored as the CDR bytes rclpy produces (``serialize_message``) and read back
+with ``deserialize_message``, so a replay publishes exactly what was recorded. Topics (all
+with the same stamp per frame): the Image, its CameraInfo and the ground truth (DESIGN.md
+section 4): hand joints as a PoseArray in metres (depth image), or the object pose as a
+PoseStamped in metres (colour image). A bag is written into a temporary folder and renamed
+at the end: an error never leaves a half-written bag behind.
+"""
+
+import os
+import shutil
+
+from builtin_interfaces.msg import Time
+from geometry_msgs.msg import PoseArray, PoseStamped
+from rclpy.serialization import deserialize_message, serialize_message
+from rosbags.rosbag2 import Reader, StoragePlugin, Writer, WriterError
+from rosbags.typesys import get_typestore, Stores
+from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Header
+
+from fm_pose_ros.core.image_codec import depth_to_mm
+from fm_pose_ros.ros.camera_messages import camera_info_msg, camera_matrix
+from fm_pose_ros.ros.hand_messages import (
+    depth_image_msg, joints_to_pose_array, pose_array_to_joints)
+from fm_pose_ros.ros.object_messages import (
+    COLOUR_ENCODINGS, image_to_rgb, pose_stamped, pose_stamped_to_pose, rgb_image_msg)
+
+TASK_TOPICS = {
+    'hand': {'image': '/camera/depth/image_rect_raw',
+             'camera_info': '/camera/depth/camera_info',
+             'ground_truth': '/gt/hand_joints'},
+    'object': {'image': '/camera/color/image_raw',
+               'camera_info': '/camera/color/camera_info',
+               'ground_truth': '/gt/object_pose'},
+}
+DEFAULT_TOPICS = TASK_TOPICS['hand']
+OBJECT_TOPICS = TASK_TOPICS['object']
+GROUND_TRUTH_TYPES = {'hand': ('geometry_msgs/msg/PoseArray', PoseArray),
+                      'object': ('geometry_msgs/msg/PoseStamped', PoseStamped)}
+INPUT_TYPES = {'image': ('sensor_msgs/msg/Image', Image),
+               'camera_info': ('sensor_msgs/msg/CameraInfo', CameraInfo)}
+TASK_MSG_TYPES = {task: {**INPUT_TYPES, 'ground_truth': gt}
+                  for task, gt in GROUND_TRUTH_TYPES.items()}
+# ground-truth message -> hand joints (14, 3) mm, or object pose (R (3, 3), t (3,) m)
+GROUND_TRUTH_DECODERS = {PoseArray: pose_array_to_joints, PoseStamped: pose_stamped_to_pose}
+STORAGES = {'mcap': StoragePlugin.MCAP, 'sqlite3': StoragePlugin.SQLITE3}
+DEFAULT_START_NS = 1_700_000_000 * 10**9
+
+
+class BagError(RuntimeError):
+    """A bag that cannot be written or read as a recording (one-line message)."""
+
+    def __init__(self, message):
+        super().__init__(' '.join(str(message).split()))  # one line, whatever the cause said
+
+
+def _stamp(stamp_ns):
+    return Time(sec=int(stamp_ns // 10**9), nanosec=int(stamp_ns % 10**9))
+
+
+def frame_messages(frame, stamp_ns, encoding, frame_id):
+    """Messages of one hand frame record: {role: rclpy message}, all with the same header."""
+    header = Header(stamp=_stamp(stamp_ns), frame_id=frame_id)
+    depth = frame['depth']
+    messages = {'image': depth_image_msg(depth, header, encoding),
+                'camera_info': camera_info_msg(frame['K'], depth.shape[1], depth.shape[0],
+                                               header)}
+    if frame.get('joints') is not None:
+        messages['ground_truth'] = joints_to_pose_array(frame['joints'], header)
+    return messages
+
+
+def object_frame_messages(frame, stamp_ns, encoding, frame_id):
+    """Messages of one object frame record: {role: rclpy message}, all with the same header."""
+    header = Header(stamp=_stamp(stamp_ns), frame_id=frame_id)
+    rgb = frame['rgb']  # (H, W, 3) uint8
+    messages = {'image': rgb_image_msg(rgb, header, encoding),
+                'camera_info': camera_info_msg(frame['K'], rgb.shape[1], rgb.shape[0], header)}
+    if frame.get('R') is not None and frame.get('t') is not None:
+        messages['ground_truth'] = pose_stamped(frame['R'], frame['t'], header)
+    return messages
+
+
+def write_hand_bag(path, frames, rate_hz=30.0, start_ns=DEFAULT_START_NS, encoding='16UC1',
+                   frame_id='camera_depth_optical_frame', storage='mcap', topics=None):
+    """Write hand frame records as a rosbag2 folder at ``path``; return the number of frames.
+
+    ``frames``: iterable of dicts with ``depth`` (H, W) float mm (0 = invalid), ``K`` (3, 3),
+    ``joints`` (14, 3) mm or None (no ground truth message) and optionally ``stamp`` (int ns,
+    header stamp). Frame i is logged at ``start_ns + i / rate_hz`` s and, without ``stamp``,
+    stamped with that time; image, CameraInfo and ground truth share the stamp. ``topics``
+    overrides DEFAULT_TOPICS by role. Written in ``<path>.partial`` and renamed at the end.
+    """
+    return _write_bag(path, frames, rate_hz, start_ns, storage, 'hand', topics,
+                      lambda frame, stamp: frame_messages(frame, stamp, encoding, frame_id))
+
+
+def write_object_bag(path, frames, rate_hz=30.0, start_ns=DEFAULT_START_NS, encoding='rgb8',
+                     storage='mcap', frame_id='camera_color_optical_frame', topics=None):
+    """Write object frame records as a rosbag2 folder at ``path``; return the number of frames.
+
+    ``frames``: iterable of dicts with ``rgb`` (H, W, 3) uint8 RGB, ``K`` (3, 3), the true
+    pose ``R`` (3, 3) model -> camera and ``t`` (3,) m (both None or absent: no ground truth
+    message) and optionally ``stamp`` (int ns). The image is stored in ``encoding`` (one of
+    object_messages.COLOUR_ENCODINGS); stamps, log times, ``topics`` (overriding
+    OBJECT_TOPICS by role) and the temporary folder as in write_hand_bag.
+    """
+    if encoding not in COLOUR_ENCODINGS:
+        raise BagError(f"encoding must be one of {', '.join(COLOUR_ENCODINGS)}, "
+                       f'got {encoding!r}')
+    return _write_bag(path, frames, rate_hz, start_ns, storage, 'object', topics,
+                      lambda frame, stamp: object_frame_messages(frame, stamp, encoding,
+                                                                 frame_id))
+
+
+def _write_bag(path, frames, rate_hz, start_ns, storage, task, topics, messages_of):
+    """Write ``messages_of(frame, stamp_ns)`` ({role: message}) for every frame; return count."""
+    if storage not in STORAGES:
+        raise BagError(f"storage must be one of {', '.join(STORAGES)}, got {storage!r}")
+    if rate_hz <= 0:
+        raise BagError(f'rate_hz must be positive, got {rate_hz}')
+    if os.path.exists(path):
+        raise BagError(f'{path} exists already')
+    topics = {**TASK_TOPICS[task], **(topics or {})}
+    tmp = f'{os.fspath(path).rstrip(os.sep)}.partial'
+    shutil.rmtree(tmp, ignore_errors=True)
+    count = 0
+    try:
+        with Writer(tmp, version=9, storage_plugin=STORAGES[storage]) as writer:
+            connections = _add_connections(writer, topics, TASK_MSG_TYPES[task])
+            for count, frame in enumerate(frames, start=1):
+                log_ns = int(start_ns) + round((count - 1) * 1e9 / rate_hz)
+                stamp = int(frame.get('stamp', log_ns))
+                for role, msg in messages_of(frame, stamp).items():
+                    writer.write(connections[role], log_ns, serialize_message(msg))
+        os.replace(tmp, path)
+    except (WriterError, OSError) as exc:
+        raise BagError(f'cannot write bag {path}: {exc}') from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return count
+
+
+def _add_connections(writer, topics, msg_types):
+    typestore = get_typestore(Stores.ROS2_KILTED)
+    return {role: writer.add_connection(topics[role], msg_types[role][0], typestore=typestore)
+            for role in msg_types}
+
+
+def _open_reader(path):
+    """Open ``path`` as a rosbag2 Reader, or raise BagError (missing or unreadable bag)."""
+    if not os.path.exists(path):
+        raise BagError(f'bag not found: {path}')
+    try:
+        return Reader(path)
+    except Exception as exc:  # rosbags raises many types for damaged files
+        raise BagError(f'cannot read bag {path}: {type(exc).__name__}: {exc}') from exc
+
+
+def detect_task(path, gt_topic=None):
+    """Return 'object' or 'hand': what the bag's ground truth is.
+
+    'object' when the ground-truth topic (``gt_topic``, else either task's default topic)
+    holds PoseStamped, 'hand' when it holds PoseArray; without such a topic, 'object' when
+    the bag has the default colour image topic and not the default depth one, else 'hand'.
+    """
+    try:
+        with _open_reader(path) as reader:
+            types = {c.topic: c.msgtype for c in reader.connections}
+    except BagError:
+        raise
+    except Exception as exc:
+        raise BagError(f'cannot read bag {path}: {type(exc).__name__}: {exc}') from exc
+    candidates = [gt_topic] if gt_topic else [t['ground_truth'] for t in TASK_TOPICS.values()]
+    for topic in candidates:
+        for task, (msgtype, _) in GROUND_TRUTH_TYPES.items():
+            if types.get(topic) == msgtype:
+                return task
+    colour = OBJECT_TOPICS['image'] in types and DEFAULT_TOPICS['image'] not in types
+    return 'object' if colour else 'hand'
+
+
+def read_messages(path, topics, task='hand'):
+    """Read the given topics: ``{role: [(bag_time_ns, rclpy message)]}`` in bag order.
+
+    ``topics`` maps role ('image', 'camera_info', 'ground_truth') -> topic name; ``task``
+    ('hand' or 'object') gives the ground truth's type (PoseArray or PoseStamped). A missing
+    ground-truth topic gives an empty list; other problems raise BagError.
+    """
+    msg_types = TASK_MSG_TYPES[task]
+    try:
+        with _open_reader(path) as reader:
+            by_topic = {c.topic: c for c in reader.connections}
+            for role in ('image', 'camera_info'):
+                if topics[role] not in by_topic:
+                    raise BagError(f"bag {path} has no topic {topics[role]} ({role}); topics: "
+                                   f"{', '.join(sorted(by_topic)) or 'none'}")
+            wanted = {}
+            for role, topic in topics.items():
+                if topic in by_topic:
+                    _check_type(by_topic[topic], msg_types[role][0])
+                    wanted[topic] = role
+            out = {role: [] for role in topics}
+            for connection, timestamp, raw in reader.messages(
+                    [by_topic[t] for t in wanted]):
+                role = wanted[connection.topic]
+                out[role].append((timestamp, deserialize_message(raw, msg_types[role][1])))
+            return out
+    except BagError:
+        raise
+    except Exception as exc:  # rosbags raises many types for damaged files
+        raise BagError(f'cannot read bag {path}: {type(exc).__name__}: {exc}') from exc
+
+
+def _check_type(connection, expected):
+    if connection.msgtype != expected:
+        raise BagError(f'topic {connection.topic} has type {connection.msgtype}, '
+                       f'expected {expected}')
+
+
+def stamp_ns(header):
+    """Header stamp in integer nanoseconds."""
+    return header.stamp.sec * 10**9 + header.stamp.nanosec
+
+
+def ground_truth(messages):
+    """``{stamp_ns: truth}`` from the ground-truth messages, decoded by their type.
+
+    PoseArray: hand joints (14, 3) mm; PoseStamped: object pose ``(R (3, 3), t (3,) m)``.
+    """
+    return {stamp_ns(msg.header): GROUND_TRUTH_DECODERS[type(msg)](msg)
+            for _, msg in messages.get('ground_truth', [])}
+
+
+def _frames(messages, image_key, to_array):
+    """Yield ``(record, truth or None)``: stamp, K (or None), ``image_key``: to_array(image)."""
+    infos = {stamp_ns(m.header): m for _, m in messages['camera_info']}
+    truth = ground_truth(messages)
+    for _, image in messages['image']:
+        stamp = stamp_ns(image.header)
+        info = infos.get(stamp)
+        yield ({'stamp': stamp, image_key: to_array(image),
+                'K': None if info is None else camera_matrix(info)},
+               truth.get(stamp))
+
+
+def frames_from_messages(messages):
+    """Hand frame records (depth mm, K, joints mm or None, stamp) rebuilt from a read bag."""
+    for record, joints in _frames(messages, 'depth', depth_to_mm):
+        yield {**record, 'joints': joints}
+
+
+def object_frames_from_messages(messages):
+    """Object frame records (rgb, K, R and t or None, stamp) rebuilt from a read bag."""
+    for record, pose in _frames(messages, 'rgb', image_to_rgb):
+        R, t = pose if pose is not None else (None, None)
+        yield {**record, 'R': R, 't': t}

@@ -1,0 +1,231 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The ROS side of replay_eval: publish recorded frames, collect the node's outputs.
+
+Hand task: ``/hand_joints`` PoseArrays, decoded to joints (14, 3) mm; object task:
+``/object_pose`` PoseStamped, decoded to ``(R (3, 3), t (3,) m)``. Times here are
+``time.perf_counter()`` seconds; stamps are header stamps in integer ns.
+"""
+
+from dataclasses import dataclass, field
+import time
+
+from geometry_msgs.msg import PoseArray, PoseStamped
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
+from sensor_msgs.msg import CameraInfo, Image
+from tqdm import tqdm
+
+from fm_pose_ros.evaluation.bags import stamp_ns
+from fm_pose_ros.ros.camera_messages import camera_matrix
+from fm_pose_ros.ros.hand_messages import pose_array_to_joints
+from fm_pose_ros.ros.object_messages import pose_stamped_to_pose
+
+SETTLE_S = 1.0  # after discovery, time for the node's side to match our publishers
+MAX_SILENT_FRAMES = 5  # lockstep: give up when the node answered none of the first N frames
+DRAIN_SPINS = 4  # realtime: callbacks handled between two publications when behind schedule
+# task -> (output and ground-truth message type, message -> joints mm or (R, t m))
+POSE_MESSAGES = {'hand': (PoseArray, pose_array_to_joints),
+                 'object': (PoseStamped, pose_stamped_to_pose)}
+
+
+@dataclass
+class ReplayResult:
+    """What a replay or listen session saw; ``problem`` is None when nothing went wrong."""
+
+    outputs: dict = field(default_factory=dict)  # stamp -> (pose, received s); pose: joints
+    # (14, 3) mm (hand) or (R (3, 3), t (3,) m) (object)
+    sent: dict = field(default_factory=dict)  # stamp -> published s (or ground truth seen s)
+    duration_s: float = 0.0  # first publication -> last output
+    problem: str = None
+    truth: dict = None  # listen mode only: stamp -> ground truth, decoded like the outputs
+    topics: dict = field(default_factory=dict)  # role -> resolved topic name
+    camera_k: dict = field(default_factory=dict)  # stamp -> K (3, 3) sent (or seen) with it
+
+
+class Player(Node):
+    """Publishes Image + CameraInfo; records outputs as {stamp: (pose, receive time)}.
+
+    ``subscribe_truth`` (listen mode) also records the ground truth on ``args.gt_topic`` and
+    the K of the CameraInfos on ``args.info_topic`` by stamp.
+    """
+
+    def __init__(self, args, subscribe_truth=False):
+        # relative topic names (the defaults) resolve inside --namespace, like the node's
+        super().__init__('replay_eval', namespace=args.namespace or None)
+        msg_type, self.decode = POSE_MESSAGES[args.task]
+        self.image_pub = self.create_publisher(Image, args.image_out, 5)
+        self.info_pub = self.create_publisher(CameraInfo, args.info_out, 5)
+        self.outputs, self.truth, self.camera_k = {}, {}, {}
+        self.output_sub = self.create_subscription(msg_type, args.output_topic,
+                                                   self._on_output, 100)
+        self.truth_sub = None
+        if subscribe_truth:
+            self.truth_sub = self.create_subscription(msg_type, args.gt_topic,
+                                                      self._on_truth, 100)
+            self.create_subscription(CameraInfo, args.info_topic, self._on_info, 100)
+
+    def _on_output(self, msg):
+        self.outputs[stamp_ns(msg.header)] = (self.decode(msg), time.perf_counter())
+
+    def _on_truth(self, msg):
+        self.truth[stamp_ns(msg.header)] = (self.decode(msg), time.perf_counter())
+
+    def _on_info(self, msg):
+        self.camera_k[stamp_ns(msg.header)] = camera_matrix(msg)
+
+
+def spin_until(executor, predicate, timeout=10.0):
+    """Spin ``executor`` until ``predicate()`` holds or ``timeout`` s passed; return it."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if predicate():
+            return True
+        executor.spin_once(timeout_sec=0.002)
+    return predicate()
+
+
+class _Session:
+    """rclpy context + Player + executor, closed on exit."""
+
+    def __init__(self, args, subscribe_truth=False):
+        self.args, self.subscribe_truth = args, subscribe_truth
+
+    def __enter__(self):
+        rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # Ctrl-C: KeyboardInterrupt
+        self.player = Player(self.args, self.subscribe_truth)
+        self.executor = SingleThreadedExecutor()
+        self.executor.add_node(self.player)
+        return self.player, self.executor
+
+    def __exit__(self, *exc):
+        self.executor.shutdown()
+        self.player.destroy_node()
+        rclpy.try_shutdown()
+
+
+def wait_for_node(args, player, executor, alive):
+    """Wait until a node subscribes to our image topic and publishes outputs; error or None."""
+    def ready():
+        return (not alive() or player.image_pub.get_subscription_count() > 0
+                and player.count_publishers(args.output_topic) > 0)
+    if not spin_until(executor, ready, args.wait):
+        return (f'no {args.task} node subscribed to {player.image_pub.topic_name} and '
+                f'publishing {args.output_topic} within {args.wait:.0f} s')
+    if not alive():
+        return f'{args.task}_node exited before it was ready'
+    spin_until(executor, lambda: not alive(), SETTLE_S)  # discovery is not symmetric
+    return None
+
+
+def replay(args, messages, alive=lambda: True):
+    """Publish the bag's frames into the node; return a ReplayResult.
+
+    ``messages`` is bags.read_messages' dict; ``alive()`` says whether a node we started is
+    still running (a dead node ends the wait at once).
+    """
+    with _Session(args) as (player, executor):
+        problem = wait_for_node(args, player, executor, alive)
+        result = (ReplayResult(problem=problem) if problem else
+                  _publish_all(args, messages, player, executor, alive))
+        result.topics = {'image_out': player.image_pub.topic_name,
+                         'info_out': player.info_pub.topic_name,
+                         'output': player.output_sub.topic_name}
+        return result
+
+
+def _camera_infos(messages):
+    """Return (bag times, messages) of the CameraInfos, in bag order."""
+    infos = messages['camera_info']
+    return [t for t, _ in infos], [m for _, m in infos]
+
+
+def _info_for(stamp, bag_time, infos, by_stamp):
+    """Pick the CameraInfo with the image's stamp, else the latest one recorded before it."""
+    if stamp in by_stamp:
+        return by_stamp[stamp]
+    times, msgs = infos
+    before = [m for t, m in zip(times, msgs) if t <= bag_time]
+    return before[-1] if before else (msgs[0] if msgs else None)
+
+
+def _publish_all(args, messages, player, executor, alive):
+    infos = _camera_infos(messages)
+    by_stamp = {stamp_ns(m.header): m for m in infos[1]}
+    images = messages['image']
+    sent, camera_k, problem = {}, {}, None
+    first_bag_time = images[0][0] if images else 0
+    start = time.perf_counter()
+    for bag_time, image in tqdm(images, disable=args.no_progress, desc='replay', unit='frame'):
+        stamp = stamp_ns(image.header)
+        if args.mode == 'realtime':
+            _wait_until(executor, start + (bag_time - first_bag_time) / 1e9 / args.rate)
+        info = _info_for(stamp, bag_time, infos, by_stamp)
+        if info is not None:
+            player.info_pub.publish(info)
+            camera_k[stamp] = camera_matrix(info)
+        sent[stamp] = time.perf_counter()
+        player.image_pub.publish(image)
+        if args.mode == 'lockstep':
+            spin_until(executor, lambda: stamp in player.outputs or not alive(), args.timeout)
+            if not player.outputs and len(sent) >= MAX_SILENT_FRAMES:
+                problem = f'the node answered none of the first {len(sent)} frames'
+                break
+        if not alive():
+            problem = f'{args.task}_node exited during the replay after {len(sent)} frames'
+            break
+    spin_until(executor, lambda: set(sent) <= set(player.outputs) or not alive(),
+               args.timeout)
+    outputs = {s: v for s, v in player.outputs.items() if s in sent}
+    # active window: first publication -> last output (not the final wait for stragglers)
+    end = max((t for _, t in outputs.values()), default=time.perf_counter())
+    if problem is None and sent and not outputs:
+        problem = 'the node never answered'
+    return ReplayResult(outputs, sent, end - start, problem, camera_k=camera_k)
+
+
+def _wait_until(executor, due):
+    """Spin until ``due`` (perf_counter s); when already late, still handle a few callbacks."""
+    if time.perf_counter() >= due:
+        for _ in range(DRAIN_SPINS):
+            executor.spin_once(timeout_sec=0.0)
+        return
+    spin_until(executor, lambda: time.perf_counter() >= due, due - time.perf_counter())
+
+
+def listen(args, on_ready=None):
+    """Record outputs and ground truth for ``args.listen`` s or until Ctrl-C; return them.
+
+    ``sent`` holds the time each ground-truth message arrived: with ``ros2 bag play`` the
+    ground truth and the image are published together, so latency is output - ground truth.
+    ``on_ready(text)`` is called once, when both subscriptions have matched a publisher.
+    """
+    with _Session(args, subscribe_truth=True) as (player, executor):
+        start = time.perf_counter()
+        deadline = start + args.listen
+        try:
+            if spin_until(executor, lambda: _matched(player), args.listen) and on_ready:
+                on_ready(f'recording {player.output_sub.topic_name} '
+                         f'({player.output_sub.get_publisher_count()} publishers) and '
+                         f'{player.truth_sub.topic_name} '
+                         f'({player.truth_sub.get_publisher_count()} publishers)')
+            spin_until(executor, lambda: False, deadline - time.perf_counter())
+        except KeyboardInterrupt:
+            pass  # Ctrl-C (or SIGTERM) ends the recording early; the report is still written
+        truth = dict(player.truth)
+        result = ReplayResult(dict(player.outputs), {s: t for s, (_, t) in truth.items()},
+                              time.perf_counter() - start,
+                              truth={s: j for s, (j, _) in truth.items()},
+                              camera_k=dict(player.camera_k))
+        if not result.outputs:
+            result.problem = (f'nothing received on {args.output_topic} in '
+                              f'{result.duration_s:.0f} s')
+        return result
+
+
+def _matched(player):
+    """Whether the output and ground-truth subscriptions both matched a publisher."""
+    return (player.output_sub.get_publisher_count() > 0
+            and player.truth_sub.get_publisher_count() > 0)

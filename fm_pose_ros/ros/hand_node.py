@@ -1,0 +1,102 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""``hand_node``: depth image + CameraInfo in, 14 hand joints out on ``/hand_joints``.
+
+Subscribes (relative names, remap them): ``depth/image`` (16UC1 mm or 32FC1 m),
+``depth/camera_info``. Publishes: ``/hand_joints`` (PoseArray, metres, header copied),
+``/hand_joints/markers`` (MarkerArray), ``/hand_joints/debug_image`` (only when subscribed).
+All work happens in ``hand_estimator``; this file only moves messages (the frame pipeline
+shared with the object node is ``pose_node.PoseNode``).
+"""
+
+import sys
+
+from geometry_msgs.msg import PoseArray
+from sensor_msgs.msg import Image
+from visualization_msgs.msg import MarkerArray
+
+from fm_pose_ros.core.hand_estimator import HandEstimator, NoHandError
+from fm_pose_ros.core.image_codec import depth_to_mm
+from fm_pose_ros.core.resources import default_weights
+from fm_pose_ros.ros.hand_messages import debug_image, joints_to_pose_array, skeleton_markers
+from fm_pose_ros.ros.node_params import COMMON_PARAMS, in_range, ParamSpec
+from fm_pose_ros.ros.pose_node import PoseNode, run, Skip
+
+HAND_PARAMS = {
+    **COMMON_PARAMS,
+    'cube_size_mm': ParamSpec(0.0, 'Side of the metric cube cropped around the hand in mm '
+                              '(0 = the size the model was trained with).',
+                              in_range(0.0, 2000.0)),
+    'depth_min_m': ParamSpec(0.15, 'Ignore depth closer than this (m) when finding the hand.',
+                             in_range(0.0, 20.0), read_only=False),
+    'depth_max_m': ParamSpec(1.5, 'Ignore depth farther than this (m) when finding the hand.',
+                             in_range(0.01, 20.0), read_only=False),
+}
+
+
+class HandNode(PoseNode):
+    """Thin ROS wrapper around HandEstimator."""
+
+    PARAMS = HAND_PARAMS
+    IMAGE_TOPIC = 'depth/image'
+    INFO_TOPIC = 'depth/camera_info'
+    QUIET_SKIPS = ('no_hand',)
+    UNTRAINED_NOTE = 'the joints are not a hand pose estimate'
+    default_weights = staticmethod(default_weights)
+
+    def __init__(self, **kwargs):
+        super().__init__('hand_node', **kwargs)
+
+    def _make_estimator(self, params):
+        overrides = _depth_range(params['depth_min_m'], params['depth_max_m'])
+        if params['cube_size_mm'] > 0:
+            overrides['cube_mm'] = (params['cube_size_mm'],) * 3
+        return HandEstimator(self.weights_path, params['device'], params['backend'],
+                             overrides, params['threads'])
+
+    def _make_publishers(self):
+        self.joints_pub = self.create_publisher(PoseArray, '/hand_joints', 10)
+        self.markers_pub = self.create_publisher(MarkerArray, '/hand_joints/markers', 10)
+        self.debug_pub = self.create_publisher(Image, '/hand_joints/debug_image', 2)
+
+    def _describe(self):
+        locator = 'learned locator' if self.estimator.locate else 'centre-of-mass localiser'
+        return f'cube {self.estimator.crop_settings.cube_mm} mm, {locator}'
+
+    def _apply(self, changes):
+        """Apply run-time parameter changes (depth range, markers); return error or None."""
+        merged = {**self.params, **changes}
+        if merged['depth_min_m'] >= merged['depth_max_m']:
+            return 'depth_min_m must be smaller than depth_max_m'
+        self.params = merged
+        self.estimator.set_crop_overrides(
+            _depth_range(merged['depth_min_m'], merged['depth_max_m']))
+        return None
+
+    def _estimate(self, msg, K):
+        depth = self._convert(msg, depth_to_mm)
+        try:
+            return self.estimator.estimate(depth, K), depth
+        except NoHandError as exc:
+            raise Skip('no_hand', str(exc)) from exc
+
+    def _publish(self, header, estimate, depth, K):
+        self.joints_pub.publish(joints_to_pose_array(estimate.joints_mm, header))
+        if self.params['publish_markers']:
+            self.markers_pub.publish(skeleton_markers(estimate.joints_mm, header))
+        if self.debug_pub.get_subscription_count() > 0:
+            self.debug_pub.publish(debug_image(depth, K, estimate, header,
+                                               self.estimator.crop_settings.cube_mm))
+
+
+def _depth_range(depth_min_m, depth_max_m):
+    return {'depth_min_mm': depth_min_m * 1000.0, 'depth_max_mm': depth_max_m * 1000.0}
+
+
+def main(args=None):
+    """Entry point of ``ros2 run fm_pose_ros hand_node``."""
+    return run(HandNode, 'hand_node', args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

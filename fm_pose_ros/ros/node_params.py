@@ -1,0 +1,110 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Node parameters: one table with defaults, descriptions and checks; declared and validated.
+
+Every parameter is declared with a description; a bad value is rejected with a message that
+names the parameter, the value and what is allowed (at start-up: the node exits with that
+line; at run time: the set is refused and the old value kept).
+"""
+
+from dataclasses import dataclass
+
+from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
+from rclpy.exceptions import InvalidParameterTypeException
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+
+from fm_pose_ros.core.backends import BACKENDS, DEVICES
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter: default (its type is the parameter's type), description, check."""
+
+    default: object
+    description: str
+    check: object = None        # callable(value) -> error message or None
+    read_only: bool = True      # False: may change while the node runs
+
+
+def one_of(*choices):
+    """Check that a value is one of ``choices``."""
+    return lambda v: None if v in choices else f"must be one of {', '.join(choices)}"
+
+
+def in_range(low, high):
+    """Check that ``low <= value <= high``."""
+    return lambda v: None if low <= v <= high else f'must be in [{low}, {high}]'
+
+
+QOS_RELIABILITY = {'best_effort': ReliabilityPolicy.BEST_EFFORT,
+                   'reliable': ReliabilityPolicy.RELIABLE}
+
+COMMON_PARAMS = {
+    'weights': ParamSpec('', 'Weights file (.safetensors); empty = the shipped default model.'),
+    'device': ParamSpec('auto', 'Inference device: auto (cuda if available), cpu or cuda.',
+                        one_of(*DEVICES)),
+    'backend': ParamSpec('auto', 'Inference backend: auto (onnxruntime on cpu, torch on '
+                         'cuda), torch or onnxruntime.',
+                         one_of(*BACKENDS)),
+    'threads': ParamSpec(2, 'CPU threads for inference (0 = library default).',
+                         in_range(0, 256)),
+    'qos_reliability': ParamSpec(
+        'best_effort', 'Reliability of the input subscriptions: best_effort (sensor data '
+        'profile, accepts any publisher) or reliable.', one_of(*QOS_RELIABILITY)),
+    'qos_depth': ParamSpec(5, 'History depth (keep last N) of the input subscriptions.',
+                           in_range(1, 100)),
+    'publish_markers': ParamSpec(True, 'Publish the RViz MarkerArray.', read_only=False),
+    'stats_period_s': ParamSpec(10.0, 'Period of the statistics log line in s (0 = never).',
+                                in_range(0.0, 3600.0)),
+}
+
+
+def check_value(name, spec, value):
+    """Return None if ``value`` is acceptable for parameter ``name``, else a message."""
+    expected = type(spec.default)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        return (f"parameter '{name}' = {value!r} has type {type(value).__name__}, "
+                f'expected {expected.__name__}')
+    problem = spec.check(value) if spec.check else None
+    return f"parameter '{name}' = {value!r} {problem}" if problem else None
+
+
+def declare_and_read(node, specs):
+    """Declare all ``specs`` on ``node``; return ``{name: value}`` or raise ValueError."""
+    values = {}
+    for name, spec in specs.items():
+        descriptor = ParameterDescriptor(description=spec.description, read_only=spec.read_only)
+        try:
+            values[name] = node.declare_parameter(name, spec.default, descriptor).value
+        except InvalidParameterTypeException as exc:
+            raise ValueError(f"parameter '{name}': {exc}") from exc
+        problem = check_value(name, spec, values[name])
+        if problem:
+            raise ValueError(problem)
+    return values
+
+
+def make_set_callback(specs, apply):
+    """on-set-parameters callback: check each value; if all pass call ``apply({name: value})``."""
+    def callback(params):
+        changes = {}
+        for param in params:
+            spec = specs.get(param.name)
+            if spec is None:
+                continue
+            problem = check_value(param.name, spec, param.value)
+            if problem:
+                return SetParametersResult(successful=False, reason=problem)
+            changes[param.name] = param.value
+        problem = apply(changes)
+        return SetParametersResult(successful=problem is None, reason=problem or '')
+    return callback
+
+
+def input_qos(reliability, depth):
+    """Build the QoS of the sensor inputs: keep last ``depth``, volatile, given reliability."""
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth,
+                      reliability=QOS_RELIABILITY[reliability],
+                      durability=DurabilityPolicy.VOLATILE)

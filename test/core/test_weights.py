@@ -1,0 +1,115 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Weights files: round trip, metadata checks, corrupt files, atomic writes, no pickle."""
+
+import json
+import os
+
+from conftest import write_hand_weights_with_locator
+import pytest
+from safetensors.torch import save_file
+import torch
+
+from fm_pose_ros.core.fileio import atomic_write
+from fm_pose_ros.core.hand_codec import CropSettings
+from fm_pose_ros.core.hand_locator import HAND_LOCATOR
+from fm_pose_ros.core.networks import FeatureMappingNet, NetConfig
+from fm_pose_ros.core.weights import (
+    CheckpointError, hand_metadata, load_hand_model, load_hand_parts, read_metadata, save_weights)
+
+SMALL = NetConfig(stage_channels=(8, 8, 16, 16), feature_dim=32)
+
+
+def small_model_file(tmp_path, **metadata_changes):
+    torch.manual_seed(0)
+    model = FeatureMappingNet(SMALL).eval()
+    metadata = {**hand_metadata(SMALL, CropSettings(), trained=True), **metadata_changes}
+    path = tmp_path / 'm.safetensors'
+    save_weights(path, model, metadata, dtype=torch.float32)
+    return model, path
+
+
+def test_round_trip_rebuilds_the_same_network(tmp_path):
+    model, path = small_model_file(tmp_path)
+    loaded, metadata, crop = load_hand_model(path)
+    x = torch.randn(2, 1, 128, 128)
+    torch.testing.assert_close(loaded(x), model(x))
+    assert metadata['trained'] is True and crop == CropSettings()
+    assert load_hand_parts(path)[1] is None       # no learned locator in this file
+
+
+def test_hand_file_with_a_locator_round_trips(tmp_path):
+    path = write_hand_weights_with_locator(tmp_path / 'l.safetensors', 2.5)
+    model, locator, metadata, _ = load_hand_parts(path)
+    assert metadata['architecture'] == 'FeatureMappingNet+Locator'
+    assert locator.cfg == HAND_LOCATOR and locator.cfg.in_channels == 1
+    logits = locator(torch.zeros(1, 1, HAND_LOCATOR.height, HAND_LOCATOR.width))
+    torch.testing.assert_close(logits, torch.full_like(logits, 2.5))
+    assert load_hand_model(path)[0].cfg == model.cfg
+
+
+def test_fp16_storage_is_close(tmp_path):
+    torch.manual_seed(0)
+    model = FeatureMappingNet(SMALL).eval()
+    path = tmp_path / 'h.safetensors'
+    save_weights(path, model, hand_metadata(SMALL, CropSettings(), trained=False))
+    loaded, _, _ = load_hand_model(path)
+    x = torch.randn(2, 1, 128, 128)
+    torch.testing.assert_close(loaded(x), model(x), atol=2e-2, rtol=2e-2)
+
+
+def test_file_is_safetensors_not_pickle(tmp_path):
+    _, path = small_model_file(tmp_path)
+    raw = path.read_bytes()
+    header_len = int.from_bytes(raw[:8], 'little')
+    header = json.loads(raw[8:8 + header_len])
+    assert 'fm_pose_ros' in header['__metadata__']
+    assert not raw.startswith(b'\x80') and b'PK\x03\x04' not in raw[:8]
+
+
+def test_missing_and_corrupt_files_are_one_clear_error(tmp_path):
+    with pytest.raises(CheckpointError, match='not found'):
+        read_metadata(tmp_path / 'nope.safetensors')
+    garbage = tmp_path / 'garbage.safetensors'
+    garbage.write_bytes(b'\x00' * 100)
+    with pytest.raises(CheckpointError, match='not a readable safetensors'):
+        load_hand_model(garbage)
+    _, path = small_model_file(tmp_path)
+    truncated = tmp_path / 'truncated.safetensors'
+    truncated.write_bytes(path.read_bytes()[:-5000])
+    with pytest.raises(CheckpointError):
+        load_hand_model(truncated)
+
+
+def test_foreign_safetensors_file_is_rejected(tmp_path):
+    path = tmp_path / 'other.safetensors'
+    save_file({'w': torch.zeros(2)}, path)
+    with pytest.raises(CheckpointError, match='no fm_pose_ros metadata'):
+        load_hand_model(path)
+
+
+@pytest.mark.parametrize('change, message', [
+    ({'format_version': 99}, 'format version 99'),
+    ({'joint_names': ['a'] * 14}, 'joint names differ'),
+    ({'net': {**SMALL.to_dict(), 'feature_dim': 64}}, 'do not match the architecture'),
+    ({'net': {'bogus': 1}}, 'does not describe a valid model'),
+    ({'task': 'object'}, "expected 'hand'"),
+])
+def test_mismatched_metadata_is_one_clear_error(tmp_path, change, message):
+    _, path = small_model_file(tmp_path, **change)
+    with pytest.raises(CheckpointError, match=message):
+        load_hand_model(path)
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / 'out.bin'
+    target.write_bytes(b'old')
+
+    def failing(tmp):
+        with open(tmp, 'wb') as handle:
+            handle.write(b'half')
+        raise OSError('disk full')
+    with pytest.raises(OSError):
+        atomic_write(target, failing)
+    assert target.read_bytes() == b'old'
+    assert os.listdir(tmp_path) == ['out.bin']

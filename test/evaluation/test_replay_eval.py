@@ -1,0 +1,251 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""replay_eval against the real node: the bag path gives the offline path's numbers."""
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+from conftest import console_script
+from geometry_msgs.msg import PoseArray
+import numpy as np
+import pytest
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+from ros_probe import header, Probe, spin_until
+from test_bags import hand_frames
+
+from fm_pose_ros.core.hand_estimator import HandEstimator
+from fm_pose_ros.evaluation.bags import (
+    DEFAULT_TOPICS, frames_from_messages, read_messages, write_hand_bag)
+from fm_pose_ros.evaluation.metrics import hand_metrics
+from fm_pose_ros.ros.hand_messages import joints_to_pose_array
+
+REPLAY = console_script('replay_eval')
+pytestmark = [pytest.mark.integration,  # DDS, subprocesses or colcon
+              pytest.mark.skipif(REPLAY is None, reason='package not installed (pip -e .)')]
+
+# A node that subscribes to depth/image and advertises /hand_joints but never publishes.
+SILENT_NODE = textwrap.dedent('''
+    import rclpy
+    from geometry_msgs.msg import PoseArray
+    from sensor_msgs.msg import Image
+    rclpy.init()
+    node = rclpy.create_node('silent')
+    node.create_subscription(Image, 'depth/image', lambda msg: None, 5)
+    node.create_publisher(PoseArray, '/hand_joints', 5)
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
+        pass
+''')
+
+
+def run_replay(*args, timeout=120):
+    result = subprocess.run([REPLAY, *args, '--no-progress'], capture_output=True, text=True,
+                            timeout=timeout)
+    return result.returncode, result.stdout, result.stderr
+
+
+def read_report(folder):
+    return json.loads((folder / 'report.json').read_text())
+
+
+def offline_errors(bag, weights_path):
+    """{stamp: mean joint error mm} of HandEstimator on the bag's frames (the offline path)."""
+    estimator = HandEstimator(weights_path, 'cpu', 'torch')
+    errors = {}
+    for frame in frames_from_messages(read_messages(bag, DEFAULT_TOPICS)):
+        pred = estimator.estimate(frame['depth'], frame['K']).joints_mm
+        errors[frame['stamp']] = hand_metrics(pred[None], frame['joints'][None])
+    return errors
+
+
+@pytest.mark.parametrize('storage,mode,namespace', [('mcap', 'lockstep', ''),
+                                                    ('sqlite3', 'realtime', 'cam1')])
+def test_bag_report_equals_offline_evaluation(tmp_path, weights_path, storage, mode,
+                                              namespace):
+    bag = str(tmp_path / 'bag')
+    write_hand_bag(bag, hand_frames(6), storage=storage, rate_hz=15.0)
+    code, out, err = run_replay(bag, '--start-node', '--weights', weights_path,
+                                '--backend', 'torch', '--out', str(tmp_path / 'report'),
+                                '--mode', mode, '--namespace', namespace)
+    assert code == 0, out + err
+    assert len(out.strip().splitlines()) == 1 and 'frames answered' in out
+    report = read_report(tmp_path / 'report')
+    assert report['frames_read'] == report['frames_in'] == 6 and report['mode'] == mode
+    prefix = f'/{namespace}' if namespace else ''
+    assert report['topics'] == {'image_out': f'{prefix}/depth/image', 'output': '/hand_joints',
+                                'info_out': f'{prefix}/depth/camera_info'}
+    answered = [r['stamp_ns'] for r in report['per_frame']]
+    assert report['frames_out'] == len(answered) == report['frames']
+    if mode == 'lockstep':
+        assert report['frames_out'] == 6 and report['node_stats']['frames_out'] == 6
+    else:  # the node may drop a frame that arrives while it is busy
+        assert report['frames_out'] >= 3
+    assert report['node_stats']['p50_ms'] > 0 and report['latency_ms']['p50'] > 0
+    for name in ('error_curve.png', 'per_joint_error.png', 'latency.png', 'summary.md'):
+        assert (tmp_path / 'report' / name).is_file(), name
+    offline = offline_errors(bag, weights_path)
+    mean = np.mean([offline[s]['mean_joint_error_mm'] for s in answered])
+    assert report['mean_joint_error_mm'] == pytest.approx(mean, abs=1e-3)
+
+
+def one_line_error(code, err, text):
+    assert code == 1, err
+    assert err.strip().count('\n') == 0 and text in err, err
+
+
+def test_missing_bag_is_one_line(tmp_path):
+    code, _, err = run_replay(str(tmp_path / 'nope'), '--out', str(tmp_path / 'r'))
+    one_line_error(code, err, 'bag not found')
+    assert not (tmp_path / 'r').exists()
+
+
+@pytest.mark.parametrize('damage', ['truncate', 'random'])
+def test_corrupt_bag_is_one_line(tmp_path, damage):
+    bag = tmp_path / 'bag'
+    write_hand_bag(str(bag), hand_frames(2))
+    mcap = next(bag.glob('*.mcap'))
+    data = mcap.read_bytes()
+    mcap.write_bytes(data[:300] if damage == 'truncate' else os.urandom(len(data)))
+    code, _, err = run_replay(str(bag), '--out', str(tmp_path / 'r'))
+    one_line_error(code, err, 'cannot read bag')
+
+
+def test_missing_topic_and_wrong_type_are_one_line(tmp_path):
+    bag = str(tmp_path / 'bag')
+    write_hand_bag(bag, hand_frames(1), topics={'image': '/other/image'})
+    code, _, err = run_replay(bag, '--out', str(tmp_path / 'r'))
+    one_line_error(code, err, f"has no topic {DEFAULT_TOPICS['image']}")
+    code, _, err = run_replay(bag, '--out', str(tmp_path / 'r'),
+                              '--image-topic', DEFAULT_TOPICS['camera_info'])
+    one_line_error(code, err, 'has type sensor_msgs/msg/CameraInfo')
+
+
+def test_non_monotonic_stamps_are_one_line(tmp_path):
+    bag = str(tmp_path / 'bag')
+    frames = [{**f, 'stamp': s} for f, s in zip(hand_frames(3), (3 * 10**9, 2 * 10**9, 10**10))]
+    write_hand_bag(bag, frames)
+    code, _, err = run_replay(bag, '--out', str(tmp_path / 'r'))
+    one_line_error(code, err, 'not monotonic')
+
+
+def test_no_node_writes_partial_report(tmp_path):
+    bag = str(tmp_path / 'bag')
+    write_hand_bag(bag, hand_frames(2))
+    code, _, err = run_replay(bag, '--out', str(tmp_path / 'r'), '--wait', '2',
+                              '--image-out', '/nobody/listens')
+    one_line_error(code, err, 'no hand node subscribed to /nobody/listens')
+    report = read_report(tmp_path / 'r')
+    assert (report['frames_read'], report['frames_in'], report['frames_out']) == (2, 0, 0)
+
+
+def test_node_that_never_answers(tmp_path):
+    bag = str(tmp_path / 'bag')
+    write_hand_bag(bag, hand_frames(2))
+    script = tmp_path / 'silent_node.py'
+    script.write_text(SILENT_NODE)
+    silent = subprocess.Popen([sys.executable, str(script)])
+    try:
+        code, _, err = run_replay(bag, '--out', str(tmp_path / 'r'), '--timeout', '0.5',
+                                  '--wait', '20')
+    finally:  # never leave a DDS participant behind for later runs on this machine
+        silent.terminate()
+        try:
+            silent.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            silent.kill()
+            silent.wait()
+    one_line_error(code, err, 'the node never answered (2 frames read, 2 published, 0 answered')
+    report = read_report(tmp_path / 'r')
+    assert report['problems'] == ['the node never answered'] and report['frames_out'] == 0
+    assert 'problem: the node never answered' in (tmp_path / 'r' / 'summary.md').read_text()
+
+
+def test_started_node_that_fails(tmp_path):
+    bag = str(tmp_path / 'bag')
+    write_hand_bag(bag, hand_frames(2))
+    code, _, err = run_replay(bag, '--out', str(tmp_path / 'r'), '--start-node',
+                              '--weights', str(tmp_path / 'missing.safetensors'))
+    one_line_error(code, err, 'hand_node exited before it was ready')
+    assert 'weights file not found' in err
+
+
+def test_listen_mode_records_outputs_and_ground_truth(tmp_path, weights_path):
+    """``ros2 bag play`` users: the node and the recorder run; a probe plays the frames."""
+    node = subprocess.Popen([sys.executable, '-m', 'fm_pose_ros.ros.hand_node', '--ros-args',
+                             '-p', f'weights:={weights_path}', '-p', 'backend:=torch',
+                             '-r', 'depth/image:=/cam/image',
+                             '-r', 'depth/camera_info:=/cam/info'],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    recorder = subprocess.Popen([REPLAY, '--listen', '60', '--out', str(tmp_path / 'r'),
+                                 '--no-progress'], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+    lines = queue.Queue()  # the recorder's output, read on a thread (the pipe never fills)
+    reader = threading.Thread(target=lambda: [lines.put(x) for x in recorder.stdout],
+                              daemon=True)
+    reader.start()
+    frames = hand_frames(4)
+    try:
+        # frames sent before the recorder matched the node's publisher would be lost
+        play_with_ground_truth(frames, [10**9 + i * 10**8 for i in range(4)],
+                               lambda: wait_for_line(lines, 'replay_eval: recording', 40))
+        time.sleep(0.5)  # the last output reaches the recorder too
+        recorder.send_signal(signal.SIGINT)  # ends the recording early; report written
+        recorder.wait(timeout=30)
+    finally:
+        node.send_signal(signal.SIGINT)
+        node.wait(timeout=20)
+        recorder.kill()
+    reader.join(timeout=5)
+    output = ''.join(lines.queue)
+    assert recorder.returncode == 0, output
+    assert 'recording /hand_joints (1 publishers) and /gt/hand_joints (1 publishers)' in output
+    assert output.strip().splitlines()[-1].startswith('replay_eval: 4/4 frames answered')
+    report = read_report(tmp_path / 'r')
+    assert report['mode'] == 'listen' and report['frames_out'] == report['frames'] == 4
+    estimator = HandEstimator(weights_path, 'cpu', 'torch')
+    pred = np.stack([estimator.estimate(f['depth'], f['K']).joints_mm for f in frames])
+    offline = hand_metrics(pred, np.stack([f['joints'] for f in frames]))
+    assert report['mean_joint_error_mm'] == pytest.approx(offline['mean_joint_error_mm'],
+                                                          abs=1e-3)
+
+
+def wait_for_line(lines, start, timeout):
+    """Take lines from the queue until one starts with ``start``; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+        if line.startswith(start):
+            lines.put(line)  # kept for the final check
+            return
+
+
+def play_with_ground_truth(frames, stamps, recorder_ready):
+    """Publish image, CameraInfo and ground truth per frame; wait for each output."""
+    rclpy.init()
+    probe = Probe('/cam/image', '/cam/info')
+    gt_pub = probe.create_publisher(PoseArray, DEFAULT_TOPICS['ground_truth'], 10)
+    executor = SingleThreadedExecutor()
+    executor.add_node(probe)
+    try:
+        assert spin_until(executor, lambda: probe.image_pub.get_subscription_count() > 0
+                          and probe.count_publishers('/hand_joints') > 0, 30)
+        recorder_ready()
+        spin_until(executor, lambda: False, 1.0)  # let the publishers' side match too
+        for frame, stamp in zip(frames, stamps):
+            probe.send_info(frame['K'], 640, 480, stamp)
+            gt_pub.publish(joints_to_pose_array(frame['joints'], header(stamp)))
+            probe.send_depth(frame['depth'], stamp)
+            assert spin_until(executor, lambda: stamp in probe.stamps_out(), 5.0)
+    finally:
+        executor.shutdown()
+        probe.destroy_node()
+        rclpy.shutdown()

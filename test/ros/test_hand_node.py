@@ -1,0 +1,159 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Proof of life and bad input for the real hand node over real DDS (in-process executor)."""
+
+from conftest import blob_frame
+import numpy as np
+import pytest
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.parameter import Parameter
+from ros_probe import FRAME_ID, header, Probe, send_and_wait, spin_until, stamp_ns
+from sensor_msgs.msg import Image
+
+from fm_pose_ros.core.hand_joints import NUM_JOINTS
+from fm_pose_ros.core.image_codec import fill_image
+from fm_pose_ros.core.weights import CheckpointError
+from fm_pose_ros.ros.hand_messages import pose_array_to_joints
+from fm_pose_ros.ros.hand_node import HandNode
+
+pytestmark = pytest.mark.integration  # DDS, subprocesses or colcon
+
+
+@pytest.fixture(scope='module')
+def ros():
+    rclpy.init()
+    yield
+    rclpy.shutdown()
+
+
+def make_node(weights_path, **params):
+    overrides = [Parameter('weights', value=str(weights_path)),
+                 Parameter('stats_period_s', value=0.0)]
+    overrides += [Parameter(name, value=value) for name, value in params.items()]
+    return HandNode(parameter_overrides=overrides)
+
+
+@pytest.fixture
+def rig(ros, weights_path):
+    node = make_node(weights_path)
+    probe = Probe(debug=True)
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    executor.add_node(probe)
+    assert spin_until(executor, lambda: probe.image_pub.get_subscription_count() > 0)
+    assert spin_until(executor, lambda: node.joints_pub.get_subscription_count() > 0)
+    yield node, probe, executor
+    executor.shutdown()
+    probe.destroy_node()
+    node.destroy_node()
+
+
+def test_proof_of_life_pose_array(rig):
+    node, probe, executor = rig
+    depth, K, centre = blob_frame()
+    probe.send_info(K, 640, 480)
+    assert spin_until(executor, lambda: node.camera_K is not None)
+    stamp = 1_700_000_000_123_456_789
+    send_and_wait(rig, lambda p: p.send_depth(depth, stamp), stamp=stamp)
+    msg = probe.joints[-1]
+    assert msg.header.frame_id == FRAME_ID and stamp_ns(msg.header.stamp) == stamp
+    assert len(msg.poses) == NUM_JOINTS
+    joints = pose_array_to_joints(msg)
+    # inside the 300 mm cube around the hand centre (positions are metres on the wire)
+    assert np.all(np.abs(joints - centre) < 150.0 + 60.0)
+    assert all(p.orientation.w == 1.0 for p in msg.poses)
+    assert spin_until(executor, lambda: len(probe.markers) > 0 and len(probe.debug_images) > 0)
+    debug = probe.debug_images[-1]
+    assert debug.encoding == 'bgr8' and (debug.height, debug.width) == (480, 640)
+    assert stamp_ns(debug.header.stamp) == stamp
+    assert len(probe.markers[-1].markers[1].points) == 2 * 14
+
+
+def test_32fc1_with_nan_holes_still_works(rig):
+    node, probe, executor = rig
+    depth, K, _ = blob_frame()
+    probe.send_info(K, 640, 480)
+    assert spin_until(executor, lambda: node.camera_K is not None)
+    depth[::7, ::5] = 0.0  # becomes NaN in 32FC1
+    send_and_wait(rig, lambda p: p.send_depth(depth, 77, encoding='32FC1'), stamp=77)
+
+
+def raw_image(array, encoding, stamp, **fields):
+    msg = fill_image(Image(header=header(stamp)), array, encoding)
+    for name, value in fields.items():
+        setattr(msg, name, value)
+    return msg
+
+
+BAD_INPUTS = {
+    'wrong encoding': (lambda d: raw_image(np.zeros((480, 640, 3), np.uint8), 'rgb8', 11),
+                       'bad_image'),
+    'step/size mismatch': (lambda d: raw_image(d.astype(np.uint16), '16UC1', 12, step=1000),
+                           'bad_image'),
+    'empty image': (lambda d: raw_image(np.zeros((0, 0), np.uint16), '16UC1', 13), 'bad_image'),
+    'wrong size for CameraInfo': (
+        lambda d: raw_image(d[:240, :320].astype(np.uint16), '16UC1', 14), 'bad_image'),
+    'all-invalid depth': (lambda d: raw_image(np.zeros((480, 640), np.uint16), '16UC1', 15),
+                          'no_hand'),
+    'NaN and inf 32FC1': (lambda d: raw_image(
+        np.where(np.arange(640) % 2, np.nan, np.inf)[None].repeat(480, 0).astype(np.float32),
+        '32FC1', 16), 'no_hand'),
+    'no hand, wall only': (lambda d: raw_image(np.full((480, 640), 3000, np.uint16), '16UC1',
+                                               17), 'no_hand'),
+}
+
+
+@pytest.mark.parametrize('case', sorted(BAD_INPUTS))
+def test_bad_image_is_skipped_and_next_good_frame_served(rig, case):
+    node, probe, executor = rig
+    depth, K, _ = blob_frame()
+    probe.send_info(K, 640, 480)
+    assert spin_until(executor, lambda: node.camera_K is not None)
+    build, counter = BAD_INPUTS[case]
+    bad = build(depth)
+    send_and_wait(rig, lambda p: p.image_pub.publish(bad), counter=counter)
+    assert stamp_ns(bad.header.stamp) not in probe.stamps_out()
+    send_and_wait(rig, lambda p: p.send_depth(depth, 1000), stamp=1000)
+
+
+def test_no_camera_info_and_zero_K(rig):
+    node, probe, executor = rig
+    depth, K, _ = blob_frame()
+    send_and_wait(rig, lambda p: p.send_depth(depth, 21), counter='no_camera_info')
+    send_and_wait(rig, lambda p: p.send_info(np.zeros((3, 3)), 640, 480),
+                  counter='bad_camera_info')
+    send_and_wait(rig, lambda p: p.send_depth(depth, 22), counter='no_camera_info')
+    assert probe.stamps_out() == []
+    probe.send_info(K, 640, 480)
+    assert spin_until(executor, lambda: node.camera_K is not None)
+    send_and_wait(rig, lambda p: p.send_depth(depth, 23), stamp=23)
+
+
+def test_runtime_parameter_checks(rig):
+    node, _, _ = rig
+    results = node.set_parameters([Parameter('depth_min_m', value=-1.0)])
+    assert not results[0].successful and 'depth_min_m' in results[0].reason
+    results = node.set_parameters([Parameter('depth_min_m', value=2.0)])
+    assert not results[0].successful and 'smaller than depth_max_m' in results[0].reason
+    results = node.set_parameters([Parameter('depth_max_m', value=1.2)])
+    assert results[0].successful
+    assert node.estimator.crop_settings.depth_max_mm == pytest.approx(1200.0)
+
+
+@pytest.mark.parametrize('params, message', [
+    ({'device': 'tpu'}, "'device' = 'tpu' must be one of"),
+    ({'qos_depth': 0}, "'qos_depth' = 0 must be in"),
+    ({'backend': 'tensorrt'}, "'backend' = 'tensorrt' must be one of"),
+    ({'threads': 'two'}, "'threads'.*expecting type 'INTEGER'"),
+])
+def test_bad_parameters_fail_at_start_with_a_clear_message(ros, weights_path, params, message):
+    with pytest.raises(ValueError, match=message):
+        make_node(weights_path, **params)
+
+
+def test_corrupt_weights_fail_at_start(ros, tmp_path):
+    bad = tmp_path / 'bad.safetensors'
+    bad.write_bytes(b'not a model')
+    with pytest.raises(CheckpointError, match='not a readable safetensors'):
+        make_node(bad)

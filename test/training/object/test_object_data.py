@@ -1,0 +1,107 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Object training data and a tiny object run: shapes, targets, determinism, export path."""
+
+import numpy as np
+import pytest
+
+from fm_pose_ros.core.object_codec import decode_corners
+from training.config import load_config
+
+pytest.importorskip('moderngl')
+
+TINY = ['data.num_real_train=24', 'data.num_real_test=6', 'object.locator_steps=4',
+        'object.locator_batch=4', 'net.stage_channels=[8, 16, 16, 32]', 'net.feature_dim=64',
+        'net.dropout=0.0', 'optim.batch_size=16', 'optim.stage1_steps=60',
+        'optim.stage2_steps=10', 'eval_every=1000', 'ckpt_every=1000', 'log_every=1000',
+        'threads=1', 'optim.lr=0.002']
+
+
+@pytest.fixture(scope='module')
+def data(tmp_path_factory):
+    from training.object.data import ObjectTrainingData
+    try:
+        return ObjectTrainingData(tiny_config(tmp_path_factory.mktemp('object')))
+    except Exception as exc:  # moderngl present but no EGL
+        if 'EGL' in str(exc) or 'context' in str(exc).lower():
+            pytest.skip(f'no headless OpenGL: {exc}')
+        raise
+
+
+def tiny_config(folder, *extra):
+    return load_config(None, TINY + [f'out_dir={folder / "run"}',
+                                     f'data.cache_dir={folder / "cache"}', *extra], task='object')
+
+
+def test_synthetic_batch_is_deterministic_and_targets_decode_to_the_corners(data):
+    from training.object.data import jittered_box
+    from training.object.datasets import corner_pixels, K_LINEMOD, sample_poses
+    first = data.synthetic_batch(np.random.default_rng(3), 4)
+    again = data.synthetic_batch(np.random.default_rng(3), 4)
+    assert first[0].shape == (4, 3, 64, 64) and first[1].shape == (4, 16)
+    np.testing.assert_array_equal(first[0], again[0])
+    assert first[0].min() >= -1.0 and first[0].max() <= 1.0
+    # the same random stream as synthetic_batch: poses, then boxes
+    rng = np.random.default_rng(3)
+    R, t = sample_poses(rng, 4, data.mesh, data.ocfg.up_axis, data.ocfg.distance_m)
+    uv = corner_pixels(data.mesh, R, t, K_LINEMOD)
+    box = jittered_box(rng, uv[0], data.settings, data.ocfg.box_shift, data.ocfg.box_scale)
+    np.testing.assert_allclose(decode_corners(first[1][0], box), uv[0], atol=1e-3)
+
+
+def test_paired_batch_and_locator_targets(data):
+    real, twin, target = data.paired_batch(np.random.default_rng(0), 6)
+    assert real.shape == twin.shape == (6, 3, 64, 64) and target.shape == (6, 16)
+    assert np.abs(target).max() < 1.5   # boxes are built around the corners (+ noise)
+    assert not np.array_equal(real, twin)
+    assert data.train['locator_in'].shape == (24, 120, 160, 3)
+    assert data.train['locator_target'].shape == (24, 30, 40)
+    assert 0 < data.train['locator_target'].mean() < 0.5
+
+
+def test_tiny_object_run_learns_and_exports_a_loadable_model(data, tmp_path):
+    from dataclasses import replace
+    from fm_pose_ros.core.object_estimator import ObjectEstimator
+    from training.predict import predictor
+    from training.train import Trainer
+    cfg = replace(data.cfg, out_dir=str(tmp_path / 'run'))
+    trainer = Trainer(cfg, data=data)
+    path = trainer.run()
+    syn = [h['loss_syn'] for h in trainer.history[:60]]
+    assert np.mean(syn[-10:]) < 0.9 * np.mean(syn[:10])
+    estimator = ObjectEstimator(path, 'cpu', 'onnxruntime', refine_steps=0)
+    in_memory = data.estimator(predictor(trainer.model, 'cpu'))
+    frame = data.test[0]
+    box = in_memory.locate(frame['rgb']) or estimator.locate(frame['rgb'])
+    if box is not None:  # same locator and (fp16-stored) network: same corners
+        np.testing.assert_allclose(estimator.corners_in(frame['rgb'], box),
+                                   in_memory.corners_in(frame['rgb'], box), atol=1.0)
+    report = data.evaluate(predictor(trainer.model, 'cpu'))
+    assert report['task'] == 'object' and report['frames_in'] == 6
+    assert 0.0 <= report['add_acc'] <= 1.0
+
+
+def test_bop_dataset_as_the_real_domain(tmp_path):
+    """Real frames, twins and the test set from a BOP folder (fixture in the BOP format)."""
+    from test_bop import BOXES, SCENES, write_models, write_scene
+    from training.object.data import ObjectTrainingData
+    root = tmp_path / 'lm'
+    write_models(root)
+    rng = np.random.default_rng(0)
+    for scene_id, images in SCENES.items():
+        write_scene(root / 'test' / f'{scene_id:06d}', scene_id, images, rng)
+    cfg = tiny_config(tmp_path, f'object.bop_root={root}', 'object.bop_obj_id=1',
+                      'object.bop_train_split=test', 'data.num_real_train=5')
+    data = ObjectTrainingData(cfg)
+    count = sum(images.count(1) for scenes in SCENES.values() for images in scenes)
+    assert len(data.train['real']) == 5 and len(data.test) == min(6, count)
+    assert data.mesh.name == 'obj_000001'
+    np.testing.assert_allclose(data.mesh.bbox_size * 1000, BOXES[1][1], rtol=1e-5)  # mm -> m
+    assert all(frame['mask'] is not None for frame in data.test)  # rendered where missing
+    assert data.train['twin'].shape == (5, 64, 64, 3) and data.train['twin'].any()
+
+
+def test_objects_have_no_validation_split_yet(data):
+    assert data.val is None
+    with pytest.raises(ValueError, match='no validation split'):
+        data.evaluate(lambda crops: crops, 'val')

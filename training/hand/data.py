@@ -1,0 +1,261 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Training tensors for the hand: synthetic crops (online), real/twin pairs, a test set.
+
+Real frames are cropped exactly as the node does (``HandCodec.encode``: localise, crop,
+normalise); the twin of a real frame is cropped with the SAME crop transform, so that f sees
+the same hand geometry in both domains. The prepared real set is cached as a plain ``.npz``
+(no pickle) keyed by the data config, so the five methods share one preparation.
+"""
+
+import hashlib
+import json
+import logging
+import os
+
+import numpy as np
+import torch
+
+from fm_pose_ros.core.backends import TorchBackend
+from fm_pose_ros.core.hand_codec import centre_of_mass, crop_hand, CropTransform, HandCodec
+from fm_pose_ros.core.hand_joints import NUM_JOINTS
+from fm_pose_ros.core.hand_locator import (
+    hand_cells, HAND_LOCATOR, hand_mask, HandLocator, locator_input)
+from fm_pose_ros.core.networks import Locator
+from fm_pose_ros.core.weights import hand_metadata, save_weights, weight_modules
+from fm_pose_ros.evaluation.metrics import joint_errors_mm
+from training.hand.datasets import fit_label_poses, SimRealSource, synthetic_poses
+from training.hand.model import HandPose, joints
+from training.hand.nyu import NyuSource
+from training.locator import cached_locator, hand_batches, state_digest, train_locator
+from training.predict import evaluate_hand_outputs, predict_normalised
+
+LOGGER = logging.getLogger(__name__)
+# data settings that change neither the real training nor the test frames: outside their
+# cache keys (the validation set adds num_real_val to its own key)
+OUTSIDE_KEY = ('cache_dir', 'num_real_val', 'label_poses', 'label_pose_sigma_deg',
+               'label_pose_turn_deg')
+
+
+def prepare_pairs(records, settings, locate=None):
+    """Crop real frames like the node and their twins with the same transform.
+
+    ``records``: iterable of dict(depth (H, W) mm, twin (H, W) mm, K (3, 3), joints (14, 3)
+    mm). ``locate(depth, K) -> centre or None`` is the node's learned locator (None: the
+    centre-of-mass localiser). Frames without a hand found are skipped (``skipped``).
+    Returns arrays: real, twin ``(N, 1, S, S)``, target ``(N, 42)``, joints ``(N, 14, 3)``,
+    com ``(N, 3)``, K ``(N, 3, 3)``, M ``(N, 2, 3)``, hand_centre ``(N, 3)`` (centre of mass of
+    the visible hand pixels, ``hand_mask``: what the localiser should find; mm), ``skipped``.
+    """
+    codec = HandCodec(settings)
+    pairs = [_pair(record, codec, locate) for record in records]
+    kept = [pair for pair in pairs if pair is not None]
+    if not kept:
+        raise ValueError(f'the localiser found no hand in any of the {len(pairs)} real frames')
+    arrays = {key: np.stack([pair[key] for pair in kept]) for key in kept[0]}
+    arrays['skipped'] = np.array(len(pairs) - len(kept))
+    return arrays
+
+
+def _pair(record, codec, locate):
+    """One prepared real frame (see prepare_pairs) or None when no hand is found."""
+    depth, K = record['depth'], record['K']
+    com = None if locate is None else locate(depth, K)
+    if locate is not None and com is None:
+        return None
+    sample = codec.encode(depth, K, joints_mm=record['joints'], com=com)
+    if sample is None:
+        return None
+    transform = sample['transform']
+    twin, _ = crop_hand(record['twin'], K, transform.com, codec.settings)
+    hand = hand_mask(depth, record['twin'])
+    centre = centre_of_mass(depth, hand, transform.K) if hand.any() else np.full(3, np.nan)
+    return {'real': sample['crop'][None], 'twin': twin[None],
+            'target': sample['target'].ravel(), 'joints': np.float32(record['joints']),
+            'com': transform.com, 'K': np.float32(transform.K), 'M': transform.M,
+            'hand_centre': np.float32(centre)}
+
+
+def locator_frames(records, cfg):
+    """Locator inputs ``input`` (N, h, w) and hand-cell targets ``cells`` (N, h/4, w/4).
+
+    Hand pixels of a real frame are where it agrees with its clean twin (``hand_mask``).
+    """
+    inputs, cells = [], []
+    for record in records:
+        inputs.append(locator_input(record['depth'], cfg)[0].astype(np.float16))
+        cells.append(hand_cells(hand_mask(record['depth'], record['twin']), cfg)
+                     .astype(np.float16))
+    return {'input': np.stack(inputs), 'cells': np.stack(cells)}
+
+
+def transforms_of(arrays, settings):
+    """Rebuild the CropTransform of every prepared frame."""
+    cube = np.asarray(settings.cube_mm, np.float32)
+    return [CropTransform(com=com, cube=cube, K=K.astype(np.float64), M=M,
+                          crop_size=settings.crop_size)
+            for com, K, M in zip(arrays['com'], arrays['K'], arrays['M'])]
+
+
+def cached(folder, name, key_dict, build):
+    """Load ``<folder>/<name>-<hash>.npz`` or build (dict of arrays) and save it."""
+    digest = hashlib.sha256(json.dumps(key_dict, sort_keys=True).encode()).hexdigest()[:12]
+    path = os.path.join(folder, f'{name}-{digest}.npz')
+    if os.path.exists(path):
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    arrays = build()
+    os.makedirs(folder, exist_ok=True)
+    tmp = path + '.tmp.npz'
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+    return arrays
+
+
+class HandTrainingData:
+    """The three streams the training loop asks for, from the configured source.
+
+    ``locator``: the learned hand locator that crops the real frames (e.g. the one inside a
+    weights file being evaluated); by default the shared one, trained once per data config
+    on the labelled real training frames and cached (``data.locator_steps`` = 0: none, the
+    centre-of-mass localiser crops).
+    """
+
+    headline = 'mean_joint_error_mm'
+
+    def __init__(self, cfg, train=True, locator=None):
+        self.cfg = cfg
+        self.settings = cfg.crop
+        self.jitter = cfg.data.com_jitter_mm
+        self.source = source = _make_source(cfg.data)
+        self.key = {'data': {k: v for k, v in cfg.data.__dict__.items()
+                             if k not in OUTSIDE_KEY},
+                    'crop': cfg.crop.__dict__, 'source': source.name, 'version': 3}
+        self.locator = self._shared_locator() if locator is None else locator.eval()
+        locate = None if self.locator is None else HandLocator(
+            TorchBackend(self.locator, 'cpu'), self.locator.cfg, self.settings)
+        key = {**self.key,
+               'locator': None if self.locator is None else state_digest(self.locator)}
+        folder = cfg.data.cache_dir
+        self.test = cached(folder, f'{source.name}-test', key, lambda: prepare_pairs(
+            source.test_records(), self.settings, locate))
+        self.train = (cached(folder, f'{source.name}-train', key, lambda: prepare_pairs(
+            source.train_records(), self.settings, locate)) if train else None)
+        self.val = (cached(folder, f'{source.name}-val', {**key, 'val': cfg.data.num_real_val},
+                           lambda: prepare_pairs(source.val_records(), self.settings, locate))
+                    if cfg.data.num_real_val > 0 else None)
+        self.pose_pool = (self._label_pose_pool(key)
+                          if train and cfg.data.label_poses > 0 else None)
+        LOGGER.info('real pairs: %d train, %d val, %d test (localiser missed %s / %s)',
+                    0 if self.train is None else len(self.train['real']),
+                    0 if self.val is None else len(self.val['real']), len(self.test['real']),
+                    None if self.train is None else int(self.train['skipped']),
+                    int(self.test['skipped']))
+
+    def _shared_locator(self):
+        """Return the cached hand locator of this data config (trained if needed) or None."""
+        steps, batch = self.cfg.data.locator_steps, self.cfg.data.locator_batch
+        if steps <= 0:
+            return None
+
+        def train(locator):
+            frames = cached(self.cfg.data.cache_dir, f'{self.source.name}-locator', self.key,
+                            lambda: locator_frames(self.source.train_records(), locator.cfg))
+            train_locator(locator, hand_batches(frames['input'], frames['cells'], batch), steps)
+        with torch.random.fork_rng():
+            torch.manual_seed(self.cfg.data.seed)
+            locator = Locator(HAND_LOCATOR)
+        return cached_locator(self.cfg.data.cache_dir, 'hand-locator',
+                              {**self.key, 'locator': HAND_LOCATOR.to_dict()}, locator, train)
+
+    def _label_pose_pool(self, key):
+        """Hand-model poses of the real training labels (IK fits, cached)."""
+        arrays = cached(self.cfg.data.cache_dir, f'{self.source.name}-label-poses', key,
+                        lambda: fit_label_poses(self.train['joints']).arrays())
+        pool = HandPose(**arrays)
+        fit = joint_errors_mm(joints(pool), self.train['joints']).mean()
+        LOGGER.info('label pose pool: %d poses, IK fit %.2f mm', len(pool), fit)
+        return pool
+
+    def synthetic_batch(self, rng, n):
+        """Online synthetic crops ``(n, 1, S, S)`` and targets ``(n, 42)``.
+
+        Poses: ``data.label_poses`` of them from the label pose pool with random
+        articulations, the rest from the hand-pose prior (``datasets.synthetic_poses``).
+        """
+        data = self.cfg.data
+        poses = synthetic_poses(rng, n, self.pose_pool, data.label_poses,
+                                np.radians(data.label_pose_sigma_deg),
+                                np.radians(data.label_pose_turn_deg))
+        crops, targets = self.source.synthetic_crops(rng, poses, self.settings, self.jitter)
+        return (np.asarray(crops, np.float32).reshape(n, 1, *crops.shape[-2:]),
+                np.asarray(targets, np.float32).reshape(n, 3 * NUM_JOINTS))
+
+    def paired_batch(self, rng, n):
+        """Random real crops, their twins and targets from the fixed real training set."""
+        index = rng.integers(0, len(self.train['real']), n)
+        return self.train['real'][index], self.train['twin'][index], self.train['target'][index]
+
+    def test_set(self):
+        """Real test crops ``(N, 1, S, S)``, their transforms and true joints ``(N, 14, 3)``."""
+        return self._frames(self.test)
+
+    def _split(self, split):
+        if split == 'val' and self.val is None:
+            raise ValueError('no validation frames: data.num_real_val is 0')
+        return self.val if split == 'val' else self.test
+
+    def _frames(self, arrays):
+        return {'crops': arrays['real'], 'transforms': transforms_of(arrays, self.settings),
+                'joints_mm': arrays['joints'].astype(np.float64)}
+
+    def evaluate(self, predict, split='test'):
+        """Hand report of ``predict`` (crops -> normalised outputs) on the real test set.
+
+        ``split='val'``: on the validation frames instead (for tuning). Adds
+        ``crop_centre_error_mm``: mean distance from the localiser's crop centre to the
+        centre of mass of the visible hand pixels (frames with hand pixels).
+        """
+        arrays = self._split(split)
+        report = evaluate_hand_outputs(predict, self._frames(arrays))
+        error = np.linalg.norm(arrays['com'] - arrays['hand_centre'], axis=1)
+        report['crop_centre_error_mm'] = float(np.nanmean(error))
+        return report
+
+    def evaluate_twins(self, model, device='cpu', split='test'):
+        """Mean joint error (mm) of ``h(f(.))`` on the test (or val) frames' synthetic twins.
+
+        The same poses and crops without the domain gap: what is left is the pose
+        regression's own error; the real error minus this one is the gap's share.
+        """
+        arrays = self._split(split)
+        frames = {**self._frames(arrays), 'crops': arrays['twin']}
+        report = evaluate_hand_outputs(
+            lambda crops: predict_normalised(model, crops, device, synthetic=True), frames)
+        return report['mean_joint_error_mm']
+
+    def evaluate_synthetic(self, model, count=400, seed=123, device='cpu'):
+        """Mean joint error (mm) of ``h(f(.))`` on ``count`` fresh synthetic crops.
+
+        How well the regression fits its own training distribution (this data config's
+        synthetic stream, fixed seed; the prior's poses only when the training frames, and so
+        the label pose pool, are not loaded): far below the twin error means the test poses
+        are harder than the rendered ones; close to it means the network underfits.
+        """
+        crops, targets = self.synthetic_batch(np.random.default_rng(seed), count)
+        out = predict_normalised(model, crops, device, synthetic=True)
+        half_cube = np.asarray(self.settings.cube_mm) / 2.0      # normalised -> mm
+        shape = (count, NUM_JOINTS, 3)
+        return float(joint_errors_mm(out.reshape(shape) * half_cube,
+                                     targets.reshape(shape) * half_cube).mean())
+
+    def export(self, path, model, training, metrics):
+        """Write the hand weights file."""
+        save_weights(path, weight_modules(model, self.locator), hand_metadata(
+            self.cfg.net, self.settings, trained=True, training=training, metrics=metrics,
+            locator_cfg=None if self.locator is None else self.locator.cfg))
+
+
+def _make_source(data_cfg):
+    """Return the built-in benchmark for ``source='simreal'``, else an NYU-format folder."""
+    return (SimRealSource if data_cfg.source == 'simreal' else NyuSource)(data_cfg)

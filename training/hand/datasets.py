@@ -1,0 +1,161 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Hand datasets: online synthetic crops, the real-like set with twins, the sim-to-real source.
+
+Records are dicts: ``depth`` (H, W) float32 mm (0 = none), ``K`` (3, 3), ``joints``
+(14, 3) mm camera frame (labels; annotation noise on training frames), ``joints_true`` (14, 3),
+and for real-like frames ``twin`` (H, W): the clean render of the same hand and pose.
+"""
+
+import numpy as np
+
+from fm_pose_ros.core.camera import backproject
+from fm_pose_ros.core.hand_codec import crop_camera, normalise_depth
+from training.hand.model import (
+    capsules, fit_pose, HandPose, joints, perturb_poses, PoseSampling, sample_poses)
+from training.hand.sensor_sim import (
+    apply_sensor, background, clutter_capsules, composite, SceneModel, SensorModel)
+from training.render.depth import render_depth
+
+K_VGA = np.array([[475.0, 0.0, 319.5], [0.0, 475.0, 239.5], [0.0, 0.0, 1.0]])
+VGA = (480, 640)
+# the "real" hands differ from the synthetic ones: bigger, thicker, more varied, more tilted
+REAL_SAMPLING = PoseSampling(depth_mm=(400.0, 800.0), max_tilt=np.radians(60.0),
+                             scale=(0.95, 1.2), thickness=(1.05, 1.3), back_facing=0.3)
+
+
+def _crop_centre_of_mass(crop_mm, K_crop, com, cube):
+    """Refined centre of mass of the crop's pixels inside the cube (the localiser's answer)."""
+    v, u = np.nonzero((crop_mm > com[2] - cube[2] / 2) & (crop_mm < com[2] + cube[2] / 2))
+    if len(v) == 0:
+        return com
+    return backproject(u.mean(), v.mean(), float(crop_mm[v, u].mean()), K_crop)
+
+
+def fit_label_poses(joints_mm):
+    """Hand-model poses of labelled joints ``(N, 14, 3)`` mm: IK with the hand's scale."""
+    return fit_pose(joints_mm, iterations=500, fit_scale=True)
+
+
+def synthetic_poses(rng, n, pool=None, fraction=0.0, sigma=0.0, turn=0.0,
+                    sampling=PoseSampling()):
+    """Draw ``n`` poses to render: labelled poses with random articulations, and the prior.
+
+    ``round(fraction * n)`` poses come from ``pool`` (a HandPose, e.g. ``fit_label_poses`` of
+    the real training labels: the paper's scheme) with ``perturb_poses(sigma, turn)`` and the
+    prior's finger/palm thickness; the rest from ``sample_poses(sampling)``.
+    """
+    count = 0 if pool is None else int(round(fraction * n))
+    parts = [sample_poses(rng, n - count, sampling)] if count < n else []
+    if count:
+        picked = pool.take(rng.integers(0, len(pool), count))
+        thickness = rng.uniform(*sampling.thickness, (count, 2))
+        picked = HandPose(picked.angles, picked.rotation, picked.translation,
+                          np.column_stack([picked.shape[:, 0], thickness]))
+        parts.append(perturb_poses(picked, rng, sigma, turn))
+    return HandPose.concatenate(parts)
+
+
+def synthetic_crops(rng, pose, settings, jitter_mm, K=K_VGA):
+    """Render the hands of ``pose`` (a HandPose) clean straight into crops, as the node would.
+
+    The crop centre imitates the node's localiser (centre of mass of the hand's pixels in the
+    cube) plus Gaussian jitter. Returns crops ``(n, S, S)`` in [-1, 1] and targets
+    ``(n, 14, 3)`` = (joints - com) / (cube / 2).
+    """
+    ends, radii = capsules(pose)
+    hand_joints = joints(pose)
+    cube, size = np.asarray(settings.cube_mm), settings.crop_size
+    cams = np.stack([crop_camera(c, cube, K, size) for c in hand_joints[:, -1]])
+    first = render_depth(ends, radii, cams, size, size)
+    coms = np.stack([_crop_centre_of_mass(d, kc, c, cube)
+                     for d, kc, c in zip(first, cams, hand_joints[:, -1])])
+    coms += rng.normal(0.0, jitter_mm, coms.shape)
+    cams = np.stack([crop_camera(c, cube, K, size) for c in coms])
+    crops = render_depth(ends, radii, cams, size, size)
+    crops = np.stack([normalise_depth(d, c[2], cube[2]) for d, c in zip(crops, coms)])
+    targets = (hand_joints - coms[:, None, :]) / (cube / 2.0)
+    return crops, targets
+
+
+def real_like_frames(rng, n, K=K_VGA, size=VGA, sensor=SensorModel(), scene=SceneModel(),
+                     label_noise=True, poses=None):
+    """Yield ``n`` real-like records (sensor effects, forearm, clutter) with their twins.
+
+    ``poses`` (a HandPose of length n) replaces the random poses, e.g. a pose_sequence.
+    """
+    height, width = size
+    for start in range(0, n, 16):
+        count = min(16, n - start)
+        pose = (sample_poses(rng, count, REAL_SAMPLING) if poses is None
+                else poses.take(np.arange(start, start + count)))
+        true_joints = joints(pose)
+        hand_ends, hand_radii = capsules(pose)
+        arm_ends, arm_radii = capsules(pose, forearm=True)
+        twins = render_depth(hand_ends, hand_radii, K, height, width)
+        for i in range(len(pose)):
+            arm = rng.random() < scene.forearm
+            ends = arm_ends[i] if arm else hand_ends[i]
+            radii = arm_radii[i] if arm else hand_radii[i]
+            c_ends, c_radii = clutter_capsules(rng, true_joints[i, -1, 2], K, height, width,
+                                               scene)
+            scene_depth = render_depth(np.concatenate([ends, c_ends])[None],
+                                       np.concatenate([radii, c_radii])[None], K,
+                                       height, width)[0]
+            clean = composite(scene_depth, background(rng, K, height, width, scene))
+            noise = rng.normal(0, scene.label_noise_mm, (14, 3)) if label_noise else 0.0
+            yield {'depth': apply_sensor(clean, K, rng, sensor), 'twin': twins[i], 'K': K,
+                   'joints': true_joints[i] + noise, 'joints_true': true_joints[i]}
+
+
+def pose_sequence(rng, n, keys=4, sampling=REAL_SAMPLING):
+    """Interpolate ``n`` poses (a smooth motion) between ``keys`` random key poses."""
+    key = sample_poses(rng, keys, sampling)
+    t = np.linspace(0, keys - 1, n)
+    i = np.minimum(t.astype(int), keys - 2)
+    w = (t - i)[:, None]
+
+    def blend(values):
+        return values[i] * (1 - w) + values[i + 1] * w
+    return HandPose(blend(key.angles), blend(key.rotation), blend(key.translation),
+                    blend(key.shape))
+
+
+def synthetic_frames(rng, n, K=K_VGA, size=VGA, sampling=PoseSampling()):
+    """Yield ``n`` clean full-frame synthetic records (for pictures, bags and tests)."""
+    pose = sample_poses(rng, n, sampling)
+    ends, radii = capsules(pose)
+    depth = render_depth(ends, radii, K, *size)
+    true_joints = joints(pose)
+    for i in range(n):
+        yield {'depth': depth[i], 'K': K, 'joints': true_joints[i],
+               'joints_true': true_joints[i]}
+
+
+class SimRealSource:
+    """The built-in sim-to-real benchmark: clean synthetic renders vs the real-like sensor."""
+
+    name = 'simreal'
+
+    def __init__(self, data_cfg):
+        self.cfg = data_cfg
+
+    def train_records(self):
+        """Real-like training frames (noisy labels) with twins."""
+        rng = np.random.default_rng([self.cfg.seed, 1])
+        return real_like_frames(rng, self.cfg.num_real_train)
+
+    def val_records(self):
+        """Held-out labelled real-like frames for tuning (noisy labels, like training)."""
+        rng = np.random.default_rng([self.cfg.seed, 3])
+        return real_like_frames(rng, self.cfg.num_real_val)
+
+    def test_records(self):
+        """Held-out real-like frames; labels are the true joints."""
+        rng = np.random.default_rng([self.cfg.seed, 2])
+        return ({**r, 'joints': r['joints_true']}
+                for r in real_like_frames(rng, self.cfg.num_real_test, label_noise=False))
+
+    def synthetic_crops(self, rng, pose, settings, jitter_mm):
+        """Online clean synthetic crops and targets of ``pose``."""
+        return synthetic_crops(rng, pose, settings, jitter_mm)

@@ -1,0 +1,231 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Training tensors for an object: synthetic crops (online), real/twin pairs, a test set.
+
+The same interface as hand_data.HandTrainingData, so the trainer, the comparison and the
+exemplar baseline serve both tasks: ``synthetic_batch``, ``paired_batch``, ``evaluate``,
+``export`` and ``headline``.
+
+- Synthetic crops: a pose on the view hemisphere, the crop box around its projected 3D
+  box (with centre/side noise, as a locator would give), rendered straight into the crop
+  camera (``BoxCrop.camera``) under the synthetic light on a synthetic background.
+- Real pairs: real-like full frames (object_datasets) cropped like the node crops (same
+  box noise); the twin is rendered into the SAME crop camera with the synthetic look.
+- Or real frames of a BOP dataset (``object.bop_root``: LINEMOD, LM-O...), twins rendered at
+  their annotated poses with their own K.
+- Test: real-like full frames with other background photos (or the BOP test split),
+  evaluated end to end exactly as the node runs (locator, crop, network, re-centring, PnP)
+  via ObjectEstimator.
+- The locator (coarse segmentation) is trained once per data config on synthetic low-
+  resolution renders and the real-like training frames, cached, and shared by all methods.
+"""
+
+import logging
+import time
+
+import cv2
+import numpy as np
+
+from fm_pose_ros.core.networks import Locator, LocatorConfig
+from fm_pose_ros.core.object_codec import (
+    box_around, BoxCrop, crop_image, encode_corners, letterbox, normalise_rgb, project_points)
+from fm_pose_ros.core.object_estimator import NoObjectError, ObjectEstimator
+from fm_pose_ros.core.weights import object_metadata, save_weights, weight_modules
+from fm_pose_ros.evaluation.metrics import latency_stats, object_metrics
+from training.object.datasets import (
+    composite, corner_pixels, K_LINEMOD, load_photos, real_frames, sample_poses,
+    synthetic_background, synthetic_lighting, TEST_PHOTOS, TRAIN_PHOTOS)
+from training.object.meshes import load_mesh
+
+LOGGER = logging.getLogger(__name__)
+
+
+def jittered_box(rng, uv, settings, shift, scale):
+    """Crop box around corner pixels ``(8, 2)`` with centre and side noise (a locator's)."""
+    box = box_around(uv, settings)
+    side = box.side * (1.0 + rng.uniform(-scale, scale))
+    centre = box.centre + rng.uniform(-shift, shift, 2) * box.side
+    return BoxCrop(centre=centre, side=side, crop_size=settings.crop_size)
+
+
+def to_uint8(rgb):
+    """Float [0, 1] image -> uint8 (the camera's quantisation)."""
+    return (np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+class ObjectTrainingData:
+    """The streams the training loop asks for, for one object mesh."""
+
+    headline = 'add_acc'
+    val = None                  # no validation split for objects yet
+
+    def __init__(self, cfg, train=True):
+        self.cfg, self.ocfg = cfg, cfg.object
+        self.settings = self.ocfg.crop
+        self._renderer = None
+        seed, data = cfg.data.seed, cfg.data
+        if self.ocfg.bop_root:
+            self.mesh = self._bop_mesh()
+            self.test = self._bop_frames(self.ocfg.bop_test_split, data.num_real_test)
+        else:
+            self.mesh = load_mesh(self.ocfg.mesh, self.ocfg.units, self.ocfg.scale,
+                                  self.ocfg.symmetric)
+            self.test = list(real_frames(
+                self.renderer, self.mesh, np.random.default_rng([seed, 2]), data.num_real_test,
+                load_photos(TEST_PHOTOS), self.ocfg.up_axis, self.ocfg.distance_m))
+        self.info = self.mesh.info()
+        self.train = self._prepare_train(np.random.default_rng([seed, 1])) if train else None
+        self._locator = None
+
+    def _bop_mesh(self):
+        from training.object.bop import load_models_info
+        info = load_models_info(self.ocfg.bop_root)[self.ocfg.bop_obj_id]
+        return load_mesh(info.mesh_path, 'mm', 1.0, info.symmetric)
+
+    def _bop_frames(self, split, count):
+        """BOP instances as frames; a missing mask is rendered at the true pose."""
+        from training.object.bop import BopSource
+        frames = []
+        source = BopSource(self.ocfg.bop_root, split, self.ocfg.bop_obj_id, max_frames=count)
+        for record in source.records():
+            if record['mask'] is None:
+                height, width = record['rgb'].shape[:2]
+                record['mask'] = self.renderer.render(record['R'][None], record['t'][None],
+                                                      record['K'], width, height)['mask'][0]
+            frames.append({key: record[key] for key in ('rgb', 'mask', 'R', 't', 'K')})
+        return frames
+
+    def _train_frames(self, rng):
+        if self.ocfg.bop_root:
+            return self._bop_frames(self.ocfg.bop_train_split, self.cfg.data.num_real_train)
+        return list(real_frames(self.renderer, self.mesh, rng, self.cfg.data.num_real_train,
+                                load_photos(TRAIN_PHOTOS), self.ocfg.up_axis,
+                                self.ocfg.distance_m))
+
+    @property
+    def locator(self):
+        """The shared locator: trained on first use (cached per data config)."""
+        if self._locator is None:
+            self._locator = self._load_or_train_locator()
+        return self._locator
+
+    @property
+    def renderer(self):
+        """The GL renderer of the mesh (created on first use, one per process)."""
+        if self._renderer is None:
+            from training.render.rgb import MeshRenderer
+            self._renderer = MeshRenderer(self.mesh, cull_back_faces=self.ocfg.cull_back_faces)
+        return self._renderer
+
+    def _boxes(self, rng, uv):
+        return [jittered_box(rng, corners, self.settings, self.ocfg.box_shift,
+                             self.ocfg.box_scale) for corners in uv]
+
+    def render_crops(self, rng, R, t, boxes, K=None):
+        """Synthetic-look crops ``(n, S, S, 3)`` uint8 of poses R, t in the given boxes.
+
+        ``K``: ``(n, 3, 3)`` full-image intrinsics (default: the benchmark's camera).
+        """
+        size = self.settings.crop_size
+        K = np.broadcast_to(K_LINEMOD, (len(R), 3, 3)) if K is None else K
+        views = self.renderer.render(R, t, np.stack([b.camera(k) for b, k in zip(boxes, K)]),
+                                     size, size, lights=synthetic_lighting(rng, len(R)))
+        return np.stack([to_uint8(composite({'rgb': rgb, 'mask': mask},
+                                            synthetic_background(rng, size, size)))
+                         for rgb, mask in zip(views['rgb'], views['mask'])])
+
+    def synthetic_batch(self, rng, n):
+        """Online synthetic crops ``(n, 3, S, S)`` and targets ``(n, 16)``."""
+        R, t = sample_poses(rng, n, self.mesh, self.ocfg.up_axis, self.ocfg.distance_m)
+        uv = corner_pixels(self.mesh, R, t, K_LINEMOD)
+        boxes = self._boxes(rng, uv)
+        crops = self.render_crops(rng, R, t, boxes)
+        targets = np.stack([encode_corners(c, b) for c, b in zip(uv, boxes)])
+        return np.stack([normalise_rgb(c) for c in crops]), targets
+
+    def _prepare_train(self, rng, batch=32):
+        out = {key: [] for key in ('real', 'twin', 'target', 'locator_in', 'locator_target')}
+        frames = self._train_frames(rng)
+        for start in range(0, len(frames), batch):
+            chunk = frames[start:start + batch]
+            R, t = np.stack([f['R'] for f in chunk]), np.stack([f['t'] for f in chunk])
+            K = np.stack([f['K'] for f in chunk])
+            uv = np.stack([project_points(self.mesh.corners(), *pose) for pose in zip(R, t, K)])
+            boxes = self._boxes(rng, uv)
+            out['twin'] += list(self.render_crops(rng, R, t, boxes, K))
+            for frame, corners, box in zip(chunk, uv, boxes):
+                out['real'].append(crop_image(frame['rgb'], box))
+                out['target'].append(encode_corners(corners, box))
+                image, cells = self.locator_sample(frame['rgb'], frame['mask'])
+                out['locator_in'].append(image)
+                out['locator_target'].append(cells)
+        return {key: np.stack(values) for key, values in out.items()}
+
+    def locator_sample(self, rgb, mask):
+        """Letterboxed image ``(h, w, 3)`` uint8 and per-cell object fraction ``(h/4, w/4)``."""
+        cfg = LocatorConfig()
+        image, _ = letterbox(rgb, cfg.width, cfg.height)
+        fraction, _ = letterbox(np.repeat(mask[..., None], 3, 2).astype(np.uint8) * 255,
+                                cfg.width, cfg.height)
+        cells = cv2.resize(fraction[..., 0].astype(np.float32) / 255.0,
+                           (cfg.width // cfg.stride, cfg.height // cfg.stride),
+                           interpolation=cv2.INTER_AREA)
+        return image, cells
+
+    def paired_batch(self, rng, n):
+        """Random real crops, their twins ``(n, 3, S, S)`` and targets ``(n, 16)``."""
+        index = rng.integers(0, len(self.train['real']), n)
+        return (np.stack([normalise_rgb(c) for c in self.train['real'][index]]),
+                np.stack([normalise_rgb(c) for c in self.train['twin'][index]]),
+                self.train['target'][index])
+
+    def _load_or_train_locator(self):
+        from training.locator import cached_locator, object_batches, train_locator
+
+        def train(locator):
+            if self.train is None:
+                raise RuntimeError('no cached locator for this data config: run training first')
+            train_locator(locator, object_batches(self, self.ocfg.locator_batch),
+                          self.ocfg.locator_steps)
+        key = {'object': self.ocfg.__dict__, 'data': self.cfg.data.__dict__, 'version': 2}
+        return cached_locator(self.cfg.data.cache_dir, 'locator', key, Locator(LocatorConfig()),
+                              train)
+
+    def estimator(self, predict):
+        """Build an ObjectEstimator over ``predict`` (crops -> outputs) and the shared locator."""
+        return ObjectEstimator.from_parts(predict, self.locator, self.settings,
+                                          {'object': self.info}, self.ocfg.refine_steps)
+
+    def evaluate(self, predict, split='test'):
+        """End-to-end metrics of ``predict`` (crops -> outputs) with the shared locator."""
+        return self.evaluate_estimator(self.estimator(predict), split)
+
+    def evaluate_estimator(self, estimator, split='test'):
+        """End-to-end metrics of an ObjectEstimator on the real-like test frames."""
+        if split != 'test':
+            raise ValueError('the object task has no validation split yet: --split test')
+        pred_R, pred_t, latency = [], [], []
+        for frame in self.test:
+            start = time.perf_counter()
+            try:
+                estimate = estimator.estimate(frame['rgb'], frame['K'])
+                pred_R.append(estimate.R)
+                pred_t.append(estimate.t)
+            except NoObjectError:
+                pred_R.append(np.full((3, 3), np.nan))
+                pred_t.append(np.full(3, np.nan))
+            latency.append((time.perf_counter() - start) * 1e3)
+        gt_R, gt_t = [f['R'] for f in self.test], [f['t'] for f in self.test]
+        metrics = object_metrics(pred_R, pred_t, gt_R, gt_t, [f['K'] for f in self.test],
+                                 np.asarray(self.info['points_m']), self.info['diameter_m'],
+                                 self.mesh.symmetric)
+        found = int(np.isfinite(np.asarray(pred_t)).all(axis=1).sum())
+        return {'task': 'object', 'frames_in': len(self.test), 'frames_out': found, **metrics,
+                'latency_ms': latency_stats(latency), 'fps': float('nan'),
+                'estimate_ms_per_frame': float(np.mean(latency))}
+
+    def export(self, path, model, training, metrics):
+        """Write the object weights file (corner network + locator + object geometry)."""
+        meta = object_metadata(self.cfg.net, self.locator.cfg, self.settings, self.info,
+                               trained=True, training=training, metrics=metrics)
+        save_weights(path, weight_modules(model, self.locator), meta)
