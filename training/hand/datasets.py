@@ -8,6 +8,7 @@ and for real-like frames ``twin`` (H, W): the clean render of the same hand and 
 """
 
 import numpy as np
+from scipy.spatial.transform import Rotation, Slerp
 
 from fm_pose_ros.core.camera import backproject
 from fm_pose_ros.core.hand_codec import crop_camera, normalise_depth
@@ -109,7 +110,12 @@ def real_like_frames(rng, n, K=K_VGA, size=VGA, sensor=SensorModel(), scene=Scen
 
 
 def pose_sequence(rng, n, keys=4, sampling=REAL_SAMPLING):
-    """Interpolate ``n`` poses (a smooth motion) between ``keys`` random key poses."""
+    """Interpolate ``n`` poses (a smooth motion) between ``keys`` random key poses.
+
+    Rotations follow the shortest arc between key rotations (slerp); blending the axis-angle
+    vectors linearly would swing the hand through rotations far from both keys (e.g. upside
+    down between two key poses rolled -50 and +50 deg). Other parameters blend linearly.
+    """
     key = sample_poses(rng, keys, sampling)
     t = np.linspace(0, keys - 1, n)
     i = np.minimum(t.astype(int), keys - 2)
@@ -117,8 +123,8 @@ def pose_sequence(rng, n, keys=4, sampling=REAL_SAMPLING):
 
     def blend(values):
         return values[i] * (1 - w) + values[i + 1] * w
-    return HandPose(blend(key.angles), blend(key.rotation), blend(key.translation),
-                    blend(key.shape))
+    rotation = Slerp(np.arange(keys), Rotation.from_rotvec(key.rotation))(t).as_rotvec()
+    return HandPose(blend(key.angles), rotation, blend(key.translation), blend(key.shape))
 
 
 def synthetic_frames(rng, n, K=K_VGA, size=VGA, sampling=PoseSampling()):

@@ -3,6 +3,7 @@
 """Datasets: synthetic crops equal the node's crops, real-like frames differ from twins."""
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 from fm_pose_ros.core.hand_codec import crop_hand, CropSettings
 from training.hand.datasets import (
@@ -45,6 +46,21 @@ def test_pose_sequence_is_smooth():
     pose = pose_sequence(np.random.default_rng(2), 30)
     palm = joints(pose)[:, 13]
     assert np.linalg.norm(np.diff(palm, axis=0), axis=1).max() < 60.0
+
+
+def test_pose_sequence_rotates_along_the_shortest_arc_between_keys():
+    # seed 7 is the demo's: its first two keys are rolled about -50 and +50 deg in the image
+    rng = np.random.default_rng(7)
+    keys = sample_poses(np.random.default_rng(7), 4, REAL_SAMPLING)
+    pose = pose_sequence(rng, 90)
+    key_rotations = Rotation.from_rotvec(keys.rotation)
+    between = (key_rotations[0].inv() * key_rotations[1]).magnitude()
+    first_leg = Rotation.from_rotvec(pose.rotation[:30])   # t = 3 k / 89 <= 1
+    to_first = (key_rotations[0].inv() * first_leg).magnitude()
+    to_second = (key_rotations[1].inv() * first_leg).magnitude()
+    # on the geodesic: the two distances add up to the distance between the keys
+    np.testing.assert_allclose(to_first + to_second, between, atol=1e-6)
+    assert np.degrees(np.max(np.abs(np.diff(to_first)))) < 10.0
 
 
 def test_synthetic_poses_mix_perturbed_label_poses_with_the_prior():
