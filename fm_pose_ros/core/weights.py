@@ -27,6 +27,17 @@ from fm_pose_ros.core.object_codec import ObjectCropSettings
 FORMAT = 'fm_pose_ros.weights'
 FORMAT_VERSION = 1
 METADATA_KEY = 'fm_pose_ros'
+# top-level metadata keys -> type; the optional ones are checked when present
+REQUIRED_KEYS = {'format': str, 'format_version': int, 'task': str, 'net': dict, 'crop': dict,
+                 'trained': bool}
+OPTIONAL_KEYS = {'joint_names': list, 'locator': dict, 'object': dict, 'training': dict,
+                 'metrics': dict, 'architecture': str, 'package_version': str}
+# sane bounds of the architecture numbers: a file asking for more is refused before allocating
+NET_BOUNDS = {'in_size': (8, 1024), 'in_channels': (1, 4), 'stem_channels': (1, 1024),
+              'feature_dim': (1, 8192), 'num_outputs': (1, 4096)}
+LOCATOR_BOUNDS = {'width': (8, 4096), 'height': (8, 4096), 'in_channels': (1, 4)}
+CHANNEL_BOUNDS = (1, 2048)
+MAX_LAYERS = 8
 
 
 class CheckpointError(RuntimeError):
@@ -114,8 +125,58 @@ def read_metadata(path):
         metadata = json.loads(header[METADATA_KEY])
     except json.JSONDecodeError as exc:
         raise CheckpointError(f'{path}: metadata is not valid JSON: {exc}') from exc
+    _check_schema(path, metadata)
     _check_metadata(path, metadata)
     return metadata
+
+
+def _type_name(kind):
+    return {dict: 'object', list: 'list', str: 'string', int: 'integer', bool: 'boolean'}[kind]
+
+
+def _is(value, kind):
+    # JSON true/false are not integers here, and integers are fine where a float is expected
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _check_schema(path, metadata):
+    """Raise CheckpointError unless ``metadata`` is a dict with the expected keys and types."""
+    if not isinstance(metadata, dict):
+        raise CheckpointError(f'{path}: metadata is not a JSON object but a '
+                              f'{type(metadata).__name__}')
+    for key, kind in {**REQUIRED_KEYS, **OPTIONAL_KEYS}.items():
+        if key not in metadata:
+            if key in REQUIRED_KEYS:
+                raise CheckpointError(f'{path}: metadata has no {key!r}')
+        elif not _is(metadata[key], kind):
+            raise CheckpointError(f'{path}: metadata {key!r} is not a {_type_name(kind)}: '
+                                  f'{metadata[key]!r:.60}')
+    _check_numbers(path, 'net', metadata['net'], NET_BOUNDS, 'stage_channels')
+    if 'locator' in metadata:
+        _check_numbers(path, 'locator', metadata['locator'], LOCATOR_BOUNDS, 'channels')
+    dropout = metadata['net'].get('dropout', 0.0)
+    if not _is(dropout, float) or not 0.0 <= dropout < 1.0:
+        raise CheckpointError(f'{path}: net.dropout must be a number in [0, 1), got '
+                              f'{dropout!r:.60}')
+
+
+def _check_numbers(path, part, values, bounds, channels_key):
+    """Bounds of the integer architecture arguments of ``part`` (net or locator)."""
+    for key, (low, high) in bounds.items():
+        value = values.get(key, low)
+        if not _is(value, int) or not low <= value <= high:
+            raise CheckpointError(f'{path}: {part}.{key} must be an integer in [{low}, {high}], '
+                                  f'got {value!r:.60}')
+    channels = values.get(channels_key, [CHANNEL_BOUNDS[0]])
+    low, high = CHANNEL_BOUNDS
+    if (not isinstance(channels, list) or not 1 <= len(channels) <= MAX_LAYERS
+            or not all(_is(c, int) and low <= c <= high for c in channels)):
+        raise CheckpointError(f'{path}: {part}.{channels_key} must be a list of 1 to '
+                              f'{MAX_LAYERS} integers in [{low}, {high}], got {channels!r:.80}')
 
 
 def _check_metadata(path, metadata):
@@ -155,11 +216,11 @@ def load_hand_parts(path, device='cpu'):
         net_cfg = NetConfig.from_dict(metadata['net'])
         crop = CropSettings(**{**metadata['crop'], 'cube_mm': tuple(metadata['crop']['cube_mm'])})
         crop.validate()
-        model = FeatureMappingNet(net_cfg)
-        locator = (Locator(LocatorConfig.from_dict(metadata['locator']))
-                   if 'locator' in metadata else None)
+        locator_cfg = (LocatorConfig.from_dict(metadata['locator'])
+                       if 'locator' in metadata else None)
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f'{path}: metadata does not describe a valid model: {exc}') from exc
+    model, locator = _build(path, net_cfg, locator_cfg)
     _load_state(path, weight_modules(model, locator))
     if locator is not None:
         locator.eval().to(device)
@@ -174,16 +235,53 @@ def load_object_model(path, device='cpu'):
     """
     metadata = _read_task_metadata(path, 'object')
     try:
-        net = FeatureMappingNet(NetConfig.from_dict(metadata['net']))
-        locator = Locator(LocatorConfig.from_dict(metadata['locator']))
+        net_cfg = NetConfig.from_dict(metadata['net'])
+        locator_cfg = LocatorConfig.from_dict(metadata['locator'])
         crop = ObjectCropSettings(**metadata['crop']).validate()
         corners = metadata['object']['corners_m']
         if len(corners) != 8 or any(len(c) != 3 for c in corners):
             raise ValueError('object corners_m must be 8 x 3')
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f'{path}: metadata does not describe a valid model: {exc}') from exc
+    net, locator = _build(path, net_cfg, locator_cfg)
     _load_state(path, weight_modules(net, locator))
     return net.eval().to(device), locator.eval().to(device), metadata, crop
+
+
+def _make(net_cfg, locator_cfg):
+    return (FeatureMappingNet(net_cfg),
+            None if locator_cfg is None else Locator(locator_cfg))
+
+
+def _numel(modules):
+    return sum(t.numel() for m in modules if m is not None for t in m.state_dict().values())
+
+
+def _build(path, net_cfg, locator_cfg):
+    """Build the networks, first on the meta device: never more numbers than the file holds."""
+    try:
+        with torch.device('meta'):
+            need = _numel(_make(net_cfg, locator_cfg))
+        with safe_open(path, framework='pt') as handle:
+            have = sum(_prod(handle.get_slice(name).get_shape()) for name in handle.keys())
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise CheckpointError(f'{path}: metadata does not describe a valid model: {exc}') from exc
+    except Exception as exc:  # safetensors raises several types for corrupt files
+        raise CheckpointError(f'{path}: tensors cannot be read: {exc}') from exc
+    if need > have:
+        raise CheckpointError(f'{path}: tensors do not match the architecture in its metadata: '
+                              f'it describes {need} parameters but the file holds {have}')
+    try:
+        return _make(net_cfg, locator_cfg)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise CheckpointError(f'{path}: metadata does not describe a valid model: {exc}') from exc
+
+
+def _prod(shape):
+    total = 1
+    for size in shape:
+        total *= int(size)
+    return total
 
 
 def _load_state(path, model):
@@ -205,6 +303,16 @@ def _read_tensors(path):
             for name in handle.keys():
                 tensor = handle.get_tensor(name)
                 tensors[name] = tensor.float() if tensor.is_floating_point() else tensor
-        return tensors
     except Exception as exc:  # corrupt payload after a valid header
         raise CheckpointError(f'{path}: tensors cannot be read: {exc}') from exc
+    _check_finite(path, tensors)
+    return tensors
+
+
+def _check_finite(path, tensors):
+    """Raise CheckpointError naming the first tensor that holds NaN or inf."""
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            bad = int((~torch.isfinite(tensor)).sum())
+            raise CheckpointError(f'{path}: tensor {name} holds {bad} non-finite values '
+                                  '(NaN or inf): the weights are corrupt')

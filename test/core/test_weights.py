@@ -113,3 +113,57 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
         atomic_write(target, failing)
     assert target.read_bytes() == b'old'
     assert os.listdir(tmp_path) == ['out.bin']
+
+
+def _write_with_metadata_text(path, text):
+    """A safetensors file whose fm_pose_ros header entry is ``text`` (any JSON)."""
+    torch.manual_seed(0)
+    tensors = {k: v.contiguous() for k, v in FeatureMappingNet(SMALL).state_dict().items()}
+    save_file(tensors, path, metadata={'fm_pose_ros': text})
+    return path
+
+
+@pytest.mark.parametrize('value', [float('nan'), float('inf')])
+def test_non_finite_tensor_is_refused_naming_file_and_tensor(tmp_path, value):
+    torch.manual_seed(0)
+    model = FeatureMappingNet(SMALL).eval()
+    with torch.no_grad():
+        model.h.bias[7] = value
+    path = tmp_path / 'nan.safetensors'
+    save_weights(path, model, hand_metadata(SMALL, CropSettings(), trained=True))
+    with pytest.raises(CheckpointError, match=r'nan\.safetensors: tensor h\.bias .*non-finite'):
+        load_hand_model(path)
+
+
+@pytest.mark.parametrize('text', ['[1, 2, 3]', '"hand"', '17', 'null'])
+def test_metadata_of_the_wrong_shape_is_one_clear_error(tmp_path, text):
+    path = _write_with_metadata_text(tmp_path / 'shape.safetensors', text)
+    with pytest.raises(CheckpointError, match=r'shape\.safetensors: metadata is not a JSON '
+                       r'object'):
+        read_metadata(path)
+
+
+@pytest.mark.parametrize('key, value', [
+    ('format', 7), ('trained', 'yes'), ('net', [1, 2]), ('crop', 'big'), ('task', None)])
+def test_metadata_keys_of_the_wrong_type_are_refused(tmp_path, key, value):
+    _, path = small_model_file(tmp_path, **{key: value})
+    with pytest.raises(CheckpointError, match=f'{key}'):
+        load_hand_model(path)
+
+
+@pytest.mark.parametrize('field, value', [
+    ('feature_dim', 10**7), ('feature_dim', 0), ('in_size', 10**6), ('in_channels', 10**5),
+    ('stage_channels', [8, 8, 16, 10**6]), ('stem_channels', -3), ('num_outputs', 10**9),
+    ('in_size', 'big'), ('dropout', 7.0)])
+def test_absurd_architecture_is_refused_before_allocating(tmp_path, field, value):
+    _, path = small_model_file(tmp_path, net={**SMALL.to_dict(), field: value})
+    with pytest.raises(CheckpointError, match=f'net.{field}'):
+        load_hand_model(path)
+
+
+def test_architecture_larger_than_the_file_is_refused(tmp_path):
+    # every value within bounds, but the network would need far more numbers than the file has
+    big = {**SMALL.to_dict(), 'feature_dim': 4096, 'stage_channels': [8, 8, 16, 1024]}
+    _, path = small_model_file(tmp_path, net=big)
+    with pytest.raises(CheckpointError, match='parameters but the file holds'):
+        load_hand_model(path)
