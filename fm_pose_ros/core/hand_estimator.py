@@ -13,6 +13,7 @@ import torch
 
 from fm_pose_ros.core.backends import make_backend, resolve_backend, resolve_device
 from fm_pose_ros.core.camera import check_intrinsics
+from fm_pose_ros.core.finite import require_finite
 from fm_pose_ros.core.hand_codec import HandCodec, locate_hand
 from fm_pose_ros.core.hand_locator import HandLocator
 from fm_pose_ros.core.weights import load_hand_parts
@@ -92,6 +93,7 @@ class HandEstimator:
         output = self.run_network(sample['crop'][None, None])[0]
         after_net = time.perf_counter()
         joints = self.codec.decode(output, sample['transform'])
+        require_finite('hand joints', joints)
         end = time.perf_counter()
         timings = {'preprocess': (after_pre - start) * 1e3,
                    'network': (after_net - after_pre) * 1e3,

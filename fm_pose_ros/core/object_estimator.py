@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from fm_pose_ros.core.backends import make_backend, resolve_backend, resolve_device
+from fm_pose_ros.core.finite import require_finite
 from fm_pose_ros.core.object_codec import (
     box_around, box_from_mask, crop_image, decode_corners, letterbox, normalise_rgb, solve_pnp)
 from fm_pose_ros.core.weights import load_object_model
@@ -86,7 +87,9 @@ class ObjectEstimator:
     def corners_in(self, rgb, box):
         """Predicted corner projections ``(8, 2)`` full-image px for one crop box."""
         crop = normalise_rgb(crop_image(rgb, box))
-        return decode_corners(self.run_network(crop[None])[0], box)
+        corners = decode_corners(self.run_network(crop[None])[0], box)
+        require_finite('object corners', corners)
+        return corners
 
     def estimate(self, rgb, K, box=None):
         """Return an ObjectEstimate for ``rgb`` ``(H, W, 3)`` uint8 RGB and ``K`` (3, 3).
@@ -107,6 +110,7 @@ class ObjectEstimator:
                          self.settings.pnp_threshold * box.side)
         if pose is None:
             raise NoObjectError('PnP found no pose in front of the camera')
+        require_finite('object pose', *pose)
         end = time.perf_counter()
         timings = {'locate': (after_locate - start) * 1e3,
                    'network': (after_net - after_locate) * 1e3, 'pnp': (end - after_net) * 1e3}
