@@ -21,6 +21,7 @@ from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import CameraInfo, Image
 
 from fm_pose_ros.core.camera import check_intrinsics
+from fm_pose_ros.core.finite import NonFiniteOutput
 from fm_pose_ros.core.frame_worker import FrameWorker
 from fm_pose_ros.core.image_codec import ImageFormatError
 from fm_pose_ros.core.weights import CheckpointError
@@ -127,7 +128,10 @@ class PoseNode(Node):
             if camera is None:
                 raise Skip('no_camera_info', 'no CameraInfo received yet on '
                            f'{self.resolve_topic_name(self.INFO_TOPIC)}')
-            result, image = self._estimate(msg, camera[0])
+            try:
+                result, image = self._estimate(msg, camera[0])
+            except NonFiniteOutput as exc:  # never publish NaN or inf
+                raise Skip('non_finite', str(exc)) from exc
         except Skip as skip:
             stats.count(skip.reason)
             self._log_skip(skip)
