@@ -87,6 +87,8 @@ class TrainConfig:
     crop: CropSettings = field(default_factory=CropSettings)
     object: ObjectConfig = field(default_factory=ObjectConfig)
     out_dir: str = 'runs/hand_fm'  # checkpoints, TensorBoard logs, final weights
+    init: str = ''               # weights file to start from (its network only, no optimiser
+    #                              state; same architecture); '' = random initialisation
     device: str = 'auto'         # auto | cpu | cuda
     threads: int = 2             # torch CPU threads per process
     ckpt_every: int = 100        # steps between resumable checkpoints

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Train a hand model: Feature Mapping or a baseline, resumable, single process or DDP.
 
-``python -m training.train --method fm --out runs/fm [--config c.yaml] [--set k=v] [--resume]``
+``python -m training.train --method fm --out runs/fm [--config c.yaml] [--set k=v] [--resume]
+[--init weights.safetensors]``
 ``torchrun --nproc_per_node 2 -m training.train ...`` (gloo on CPU, nccl on GPU)
 
 Methods (same harness, same total step budget):
@@ -17,6 +18,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 
 import numpy as np
 import torch
@@ -26,6 +28,8 @@ from tqdm import tqdm
 
 from fm_pose_ros.core.backends import resolve_device
 from fm_pose_ros.core.networks import FeatureMappingNet
+from fm_pose_ros.core.weights import (
+    CheckpointError, load_hand_parts, load_object_model, read_metadata)
 from training.checkpointing import load_training_state, save_training_state
 from training.config import load_config
 from training.losses import Objective, STAGES
@@ -97,6 +101,10 @@ class Trainer:
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.optim.lr,
                                           weight_decay=cfg.optim.weight_decay)
         self.step = self._maybe_resume() if resume else 0
+        if cfg.init and self.step == 0:
+            warm_start(self.model, cfg.init)
+            LOGGER.info('network initialised from %s', cfg.init)
+        self.curve = ValidationCurve(cfg.out_dir, resumed=self.step > 0)
         objective = Objective(self.model, cfg.optim.beta, cfg.optim.gamma)
         # g is unused in stage 1 and by the baselines: DDP must not wait for its gradients
         self.objective = (DistributedDataParallel(objective, find_unused_parameters=True)
@@ -148,10 +156,12 @@ class Trainer:
             save_training_state(os.path.join(self.cfg.out_dir, RESUME_FILE), self.model,
                                 self.optimizer, self.step, self.cfg.to_dict())
         if self.step % self.cfg.eval_every == 0 or self.step == total:
-            for split, value in self.headlines().items():
+            values = self.headlines()
+            for split, value in values.items():
                 self.writer.add_scalar(f'eval/{split}_{self.data.headline}', value, self.step)
                 LOGGER.info('step %d real %s %s %.4f', self.step, split, self.data.headline,
                             value)
+            self.curve.add(self.step, values)
 
     def evaluate(self, split='test'):
         """Report of ``h(g(f(real)))`` on the real-like test (or val) set (task's metrics)."""
@@ -170,6 +180,51 @@ class Trainer:
         self.writer.close()
         LOGGER.info('exported %s (real test %s %.4f)', path, headline, values['test'])
         return path
+
+
+def warm_start(model, path):
+    """Copy the network of a weights file into ``model`` (``--init``; no optimiser state).
+
+    Raise ValueError when the file's architecture differs from the run's ``net`` config.
+    """
+    metadata = read_metadata(path)
+    loader = load_object_model if metadata.get('task') == 'object' else load_hand_parts
+    source = loader(path)[0]
+    if source.cfg != model.cfg:
+        raise ValueError(f'--init {path}: its network {source.cfg.to_dict()} differs from this '
+                         f'run\'s net config {model.cfg.to_dict()}')
+    model.load_state_dict(source.state_dict())
+
+
+class ValidationCurve:
+    """``curve.csv`` in the run folder: step, wall-clock seconds of training, real errors.
+
+    Wall-clock counts from the start of the run (evaluations included) and carries on across
+    ``--resume`` from the last row written.
+    """
+
+    def __init__(self, out_dir, resumed):
+        self.path = os.path.join(out_dir, 'curve.csv')
+        self.offset = self._last_elapsed() if resumed else 0.0
+        self.start = time.monotonic()
+        if not resumed or not os.path.exists(self.path):
+            os.makedirs(out_dir, exist_ok=True)
+            with open(self.path, 'w', encoding='utf-8') as handle:
+                handle.write('step,elapsed_s,split,value\n')
+
+    def _last_elapsed(self):
+        if not os.path.exists(self.path):
+            return 0.0
+        with open(self.path, encoding='utf-8') as handle:
+            rows = handle.read().split()[1:]
+        return float(rows[-1].split(',')[1]) if rows else 0.0
+
+    def add(self, step, values):
+        """Append one row per split of ``values`` (``{split: headline metric}``)."""
+        elapsed = self.offset + time.monotonic() - self.start
+        with open(self.path, 'a', encoding='utf-8') as handle:
+            for split, value in values.items():
+                handle.write(f'{step},{elapsed:.1f},{split},{value:.4f}\n')
 
 
 def _init_distributed():
@@ -196,16 +251,18 @@ def main(argv=None):
     parser.add_argument('--method', help='fm | synthetic | real | mix')
     parser.add_argument('--out', help='output directory')
     parser.add_argument('--resume', action='store_true', help='continue from out/resume')
+    parser.add_argument('--init', help='start from this weights file (network only)')
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(message)s')
-    extra = [f'method={args.method}'] * bool(args.method) + [f'out_dir={args.out}'] * bool(
-        args.out)
+    extra = ([f'method={args.method}'] * bool(args.method) + [f'out_dir={args.out}'] * bool(
+        args.out) + [f'init={args.init}'] * bool(args.init))
     try:
         cfg = load_config(args.config, args.set + extra, task=args.task)
-    except (OSError, ValueError) as exc:
+        trainer = Trainer(cfg, resume=args.resume)
+    except (CheckpointError, OSError, ValueError) as exc:
         print(f'training.train: {exc}', file=sys.stderr)
         return 2
-    Trainer(cfg, resume=args.resume).run()
+    trainer.run()
     if dist.is_initialized():
         dist.destroy_process_group()
     return 0

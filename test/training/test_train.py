@@ -20,7 +20,7 @@ from training.config import load_config
 from training.evaluate import evaluate_file
 from training.hand.data import HandTrainingData
 from training.predict import predictor
-from training.train import stage_plan, Trainer
+from training.train import main as train_main, stage_plan, Trainer
 TINY = ['net.in_size=32', 'crop.crop_size=32', 'net.stage_channels=[4, 8, 8, 16]',
         'net.feature_dim=32', 'net.dropout=0.0', 'data.num_real_train=24',
         'data.num_real_test=8', 'data.num_real_val=6', 'optim.batch_size=8',
@@ -136,6 +136,31 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
     for (name, a), b in zip(straight.model.state_dict().items(),
                             resumed.model.state_dict().values()):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=name)
+
+
+def test_init_starts_from_a_weights_file_and_logs_the_curve(tmp_path):
+    first = Trainer(tiny_config(tmp_path / 'a'))
+    path = first.run()
+    warm = Trainer(tiny_config(tmp_path / 'b', f'init={path}'))
+    exported, _, _ = load_hand_model(path)          # float16 on disk
+    for (name, a), b in zip(exported.state_dict().items(), warm.model.state_dict().values()):
+        torch.testing.assert_close(a, b, msg=name)
+    assert warm.optimizer.state == {}               # network only, no optimiser state
+    assert load_hand_model(warm.run())[1]['training']['init'] == str(path)
+    rows = (tmp_path / 'b' / 'run' / 'curve.csv').read_text().split()
+    assert rows[0] == 'step,elapsed_s,split,value'
+    assert [r.split(',')[0] + r.split(',')[2] for r in rows[1:]] == ['24test', '24val']
+    assert float(rows[-1].split(',')[1]) > 0
+
+
+def test_init_with_another_architecture_is_one_line(tmp_path, capsys):
+    path = Trainer(tiny_config(tmp_path / 'a')).run()
+    args = [f'--set={item}' for item in TINY + [f'data.cache_dir={tmp_path / "cache"}']]
+    capsys.readouterr()                             # the first run's progress bar
+    code = train_main(args + ['--set=net.feature_dim=64', '--init', path,
+                              '--out', str(tmp_path / 'b')])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count('\n') == 1 and 'differs from this run' in err
 
 
 @pytest.mark.timeout(300)
