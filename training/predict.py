@@ -39,7 +39,7 @@ def predictor(model, device):
 
 
 def evaluate_hand_outputs(predict, test_set):
-    """Metrics dict (metrics.hand_report) of ``predict`` on a test set from hand_data."""
+    """Metrics dict (metrics.hand_report) of ``predict`` on a test set from training.hand.data."""
     start = time.perf_counter()
     outputs = predict(test_set['crops'])
     per_frame_ms = (time.perf_counter() - start) * 1e3 / max(len(outputs), 1)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The 14 hand joints published on ``/hand_joints``: names, NYU indices and skeleton.
 
-This is the ONE place where the joint order is written down (DESIGN.md section 3). Every
+This is the ONE place where the joint order is written down. Every
 array of hand joints in this project, ``(..., 14, 3)``, uses this order: network outputs,
 training targets, bag ground truth, PoseArray poses and evaluation reports.
 """

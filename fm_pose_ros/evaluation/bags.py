@@ -4,8 +4,8 @@
 
 Messages are stored as the CDR bytes rclpy produces (``serialize_message``) and read back
 with ``deserialize_message``, so a replay publishes exactly what was recorded. Topics (all
-with the same stamp per frame): the Image, its CameraInfo and the ground truth (DESIGN.md
-section 4): hand joints as a PoseArray in metres (depth image), or the object pose as a
+with the same stamp per frame): the Image, its CameraInfo and the ground truth: hand
+joints as a PoseArray in metres (depth image), or the object pose as a
 PoseStamped in metres (colour image). A bag is written into a temporary folder and renamed
 at the end: an error never leaves a half-written bag behind.
 """

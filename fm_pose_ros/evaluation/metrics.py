@@ -3,7 +3,7 @@
 """Hand metrics shared by the offline evaluation and the bag evaluation (no ROS).
 
 Joints are ``(N, 14, 3)`` mm in the camera frame, hand_joints order. The report dict carries
-the DESIGN.md section 4 keys: task, frames_in, frames_out, mean_joint_error_mm,
+the common report keys: task, frames_in, frames_out, mean_joint_error_mm,
 latency_ms {p50, p95, p99, max}, fps.
 """
 
@@ -55,7 +55,7 @@ def latency_stats(latency_ms):
 
 def hand_report(pred, gt, latency_ms=None, frames_in=None, frames_out=None, duration_s=None,
                 extra=None):
-    """Build the report dict: DESIGN.md section 4 keys + hand metrics.
+    """Build the report dict: the common report keys + hand metrics.
 
     ``pred`` and ``gt`` are ``(N, 14, 3)`` mm; ``latency_ms`` end-to-end latencies (ms, may
     be None); ``frames_in`` / ``frames_out`` default to N; ``fps`` = frames_out / duration_s

@@ -10,7 +10,7 @@ node's own relative input names, inside ``--namespace``) over real DDS, records 
 output (``/hand_joints`` or ``/object_pose``), matches outputs to the bag's ground truth by
 exact stamp, measures the end-to-end latency (publication -> output received, ms) and writes
 the report (report.json, plots, summary.md). ``--task`` defaults to what the bag holds:
-object when its ground-truth topic holds PoseStamped (DESIGN.md section 4); the topics
+object when its ground-truth topic holds PoseStamped; the topics
 default per task (TASK_DEFAULTS). Object accuracies use the model points, diameter and
 symmetry in the weights' metadata (``--weights``, else the shipped object model); frames
 without an output count as not found. ``--listen SECONDS`` only records the outputs and the
@@ -393,7 +393,7 @@ def main(argv=None):
     # inherits an ignored SIGINT): a started node is then stopped, a listen report written
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    # shared memory + TCP for large images, here and in the node we start (DESIGN.md 5)
+    # shared memory + TCP for large images, here and in the node we start
     os.environ.setdefault('FASTDDS_BUILTIN_TRANSPORTS', 'LARGE_DATA')
     try:
         resolve_task(args)

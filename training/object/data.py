@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Training tensors for an object: synthetic crops (online), real/twin pairs, a test set.
 
-The same interface as hand_data.HandTrainingData, so the trainer, the comparison and the
-exemplar baseline serve both tasks: ``synthetic_batch``, ``paired_batch``, ``evaluate``,
-``export`` and ``headline``.
+The same interface as ``training.hand.data.HandTrainingData``, so the trainer, the
+comparison and the exemplar baseline serve both tasks: ``synthetic_batch``,
+``paired_batch``, ``evaluate``, ``export`` and ``headline``.
 
 - Synthetic crops: a pose on the view hemisphere, the crop box around its projected 3D
   box (with centre/side noise, as a locator would give), rendered straight into the crop

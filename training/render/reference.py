@@ -1,9 +1,9 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Reference depth renderers of capsule hands for the renderer benchmark (issue 3).
+"""Reference depth renderers of capsule hands for the renderer benchmark.
 
-Same scene as ``render_depth.render_depth``: capsules ``(P, 2, 3)`` mm in the camera optical
-frame with radii ``(P,)`` mm, pinhole K, depth = z in mm (0 = background).
+Same scene as ``training.render.depth.render_depth``: capsules ``(P, 2, 3)`` mm in the
+camera optical frame with radii ``(P,)`` mm, pinhole K, depth = z in mm (0 = background).
 - ``GLCapsules``: moderngl/EGL (llvmpipe on CPU), one instanced draw per hand; each instance
   places a tessellated unit capsule (two hemispheres + the band between them) on its segment;
   batches of hands go to tiles of one framebuffer, read back once (its fastest use).

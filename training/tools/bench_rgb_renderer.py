@@ -5,7 +5,7 @@
 ``LP_NUM_THREADS=1 python -m training.tools.bench_rgb_renderer [--count 256]``
 
 Scene: the demo object (pybullet's textured duck, 4,212 triangles) at random poses from
-``object_datasets.sample_poses``, rendered into crop cameras (64x64, 128x128, the training
+``training.object.datasets.sample_poses``, rendered into crop cameras (64x64, 128x128, the training
 path) and full VGA frames; RGB + mask (+ depth for ours) read back to numpy. Both run on one
 core: llvmpipe with LP_NUM_THREADS=1, TinyRenderer is single-threaded. Also prints how well
 the two agree (mask IoU) so the comparison is of equal work.
