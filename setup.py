@@ -29,8 +29,8 @@ setup(
     license='Apache-2.0',
     entry_points={
         'console_scripts': [
-            'hand_node = fm_pose_ros.ros.hand_node:main',
-            'object_node = fm_pose_ros.ros.object_node:main',
+            'hand_node = fm_pose_ros.ros.shutdown:hand_main',
+            'object_node = fm_pose_ros.ros.shutdown:object_main',
             'replay_eval = fm_pose_ros.evaluation.replay_eval:main',
         ],
     },

@@ -12,8 +12,6 @@ os.environ.setdefault('ROS_DOMAIN_ID', str(random.Random(os.getpid()).randint(1,
 # loopback only (ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST lost frames between processes here)
 os.environ.setdefault('ROS_LOCALHOST_ONLY', '1')
 os.environ.setdefault('RCUTILS_COLORIZED_OUTPUT', '0')
-# as launch/hand.launch.py does: shared memory + TCP for large images (DESIGN.md section 5)
-os.environ.setdefault('FASTDDS_BUILTIN_TRANSPORTS', 'LARGE_DATA')
 # ONNX exports of test weights go to a throw-away cache, not the user's ~/.cache.
 os.environ['XDG_CACHE_HOME'] = os.path.join(
     os.environ.get('TMPDIR', '/tmp'), f'fm_pose_ros_test_cache_{os.getpid()}')

@@ -81,6 +81,8 @@ class ObjectProbe(_PosesProbe):
     def __init__(self, image_topic='image', info_topic='camera_info', debug=False):
         super().__init__('object_probe', image_topic, info_topic, debug)
         self.poses = self.outputs  # PoseStamped from /object_pose
+        self.all_poses = []  # PoseArrays from /object_pose/all (empty = processed, not found)
+        self.create_subscription(PoseArray, '/object_pose/all', self.all_poses.append, 10)
 
     def send_rgb(self, rgb, stamp, encoding='rgb8'):
         """Publish an ``(H, W, 3)`` uint8 RGB image in ``encoding``."""

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """A one-slot, newest-frame-wins worker thread with drop and latency accounting. No ROS.
 
-The subscription callback only calls ``submit(frame)``: it never waits for inference. If
+The subscription callback only calls ``submit(frame)``: it never waits for inference and
+does no conversion (the nodes hand over the serialized message; the worker thread decodes it,
+so a dropped frame costs one counter update and a reference swap). If
 the worker is still busy with an older frame, the waiting frame is replaced by the newer one
 and counted as dropped, so latency stays bounded when frames come faster than the network.
 """
@@ -54,6 +56,7 @@ class FrameWorker:
         self.process = process
         self.stats = stats or FrameStats()
         self._pending = None
+        self.last_received = None  # time.perf_counter() of the newest submitted frame
         self._cond = threading.Condition()
         self._stopped = False
         self._thread = threading.Thread(target=self._loop, name='frame_worker', daemon=True)
@@ -61,7 +64,7 @@ class FrameWorker:
 
     def submit(self, frame):
         """Hand a frame to the worker; replaces (and counts as dropped) a waiting one."""
-        received = time.perf_counter()
+        received = self.last_received = time.perf_counter()
         self.stats.count('frames_in')
         with self._cond:
             if self._pending is not None:

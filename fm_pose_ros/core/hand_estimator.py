@@ -3,6 +3,12 @@
 """Hand pose from one depth map: localise, crop, ``h(g(f(crop)))``, decode. No ROS here.
 
 The node, the bag evaluation and the offline evaluation all call ``HandEstimator.estimate``.
+
+Tracking (weights with a learned locator, ``locator_every`` > 1): while the hand is found,
+the next frame's centre is the last centre refined by one centre-of-mass-in-the-cube step
+(``hand_codec``); the locator runs again when that fails (too few pixels in the cube), when
+the cube lost more than half its pixels or the centre jumped by more than ``TRACK_JUMP_MM``,
+and at least every ``locator_every`` frames. ``last_source`` says which one gave the centre.
 """
 
 from dataclasses import dataclass, replace
@@ -14,7 +20,8 @@ import torch
 from fm_pose_ros.core.backends import make_backend, resolve_backend, resolve_device
 from fm_pose_ros.core.camera import check_intrinsics
 from fm_pose_ros.core.finite import require_finite
-from fm_pose_ros.core.hand_codec import HandCodec, locate_hand
+from fm_pose_ros.core.hand_codec import (
+    _centre_of_mass_in_cube, _count_in_cube, HandCodec, locate_hand)
 from fm_pose_ros.core.hand_locator import HandLocator
 from fm_pose_ros.core.weights import load_hand_parts
 
@@ -30,6 +37,10 @@ class HandEstimate:
     timings_ms: dict        # {'preprocess': ..., 'network': ..., 'decode': ...}
 
 
+TRACK_JUMP_MM = 80.0        # tracked centre moving farther than this in one frame: re-locate
+TRACK_KEEP_FRACTION = 0.5   # pixels in the cube falling below this share: re-locate
+
+
 class NoHandError(ValueError):
     """Nothing hand-sized in the depth range of this frame."""
 
@@ -38,8 +49,10 @@ class HandEstimator:
     """Load a weights file once, then estimate hand joints frame by frame."""
 
     def __init__(self, weights, device='auto', backend='auto', crop_overrides=None,
-                 threads=None):
+                 threads=None, locator_every=1):
         self.device = resolve_device(device)
+        self.locator_every = int(locator_every)  # 1 = run the locator on every frame
+        self.reset_tracking()
         backend = resolve_backend(backend, self.device)
         if threads:
             torch.set_num_threads(int(threads))
@@ -63,6 +76,11 @@ class HandEstimator:
         self.locate = (None if self._locator is None
                        else HandLocator(*self._locator, self.crop_settings))
 
+    def reset_tracking(self):
+        """Forget the tracked hand: the next frame runs the locator."""
+        self._track = None  # (centre mm (3,), pixels in its cube, frames since the locator)
+        self.last_source = None  # 'locator', 'tracked' or 'given' for the last estimate
+
     @property
     def trained(self):
         """False for the clearly labelled untrained placeholder weights."""
@@ -78,14 +96,50 @@ class HandEstimator:
             return self.locate(depth_mm, K)
         return locate_hand(depth_mm, K, self.crop_settings)
 
+    def _tracked_centre(self, depth_mm, K):
+        """Return the last centre refined on this frame, or None when the locator must run."""
+        if self._track is None or self.locate is None or self.locator_every <= 1:
+            return None
+        com, pixels, age = self._track
+        if age + 1 >= self.locator_every:
+            return None
+        depth = np.asarray(depth_mm, np.float32)
+        refined = _centre_of_mass_in_cube(depth, com, K, self.crop_settings)
+        if refined is None or np.linalg.norm(refined - com) > TRACK_JUMP_MM:
+            return None
+        if _count_in_cube(depth, refined, K, self.crop_settings) < TRACK_KEEP_FRACTION * pixels:
+            return None
+        return refined
+
+    def _localise(self, depth_mm, K, com):
+        """Return the centre for this frame (given, tracked or located); update the tracking."""
+        if com is not None:
+            self.last_source = 'given'
+            return com
+        K = check_intrinsics(K)
+        tracked = self._tracked_centre(depth_mm, K)
+        if tracked is not None:
+            self.last_source, age = 'tracked', self._track[2] + 1
+            com = tracked
+        else:
+            self.last_source, age = 'locator', 0
+            com = self.find_hand(depth_mm, K)
+        if com is None:
+            self._track = None
+            return None
+        if self.locate is not None and self.locator_every > 1:
+            pixels = _count_in_cube(np.asarray(depth_mm, np.float32), com, K, self.crop_settings)
+            self._track = (np.asarray(com, np.float64), pixels, age)
+        return com
+
     def estimate(self, depth_mm, K, com=None):
         """Return a HandEstimate for a float mm depth map ``(H, W)``; NoHandError if none.
 
         ``K`` is the (3, 3) intrinsics of the depth image; ``com`` (mm) skips localisation
-        (``find_hand``).
+        (``find_hand``) and tracking.
         """
         start = time.perf_counter()
-        com = self.find_hand(depth_mm, K) if com is None else com
+        com = self._localise(depth_mm, K, com)
         if com is None:
             raise NoHandError('no hand found within the depth range')
         sample = self.codec.encode(depth_mm, K, com=com)

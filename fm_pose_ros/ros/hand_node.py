@@ -1,10 +1,13 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""``hand_node``: depth image + CameraInfo in, 14 hand joints out on ``/hand_joints``.
+"""``hand_node``: depth image + CameraInfo in, 14 hand joints out on ``hand_joints``.
 
-Subscribes (relative names, remap them): ``depth/image`` (16UC1 mm or 32FC1 m),
-``depth/camera_info``. Publishes: ``/hand_joints`` (PoseArray, metres, header copied),
-``/hand_joints/markers`` (MarkerArray), ``/hand_joints/debug_image`` (only when subscribed).
+All names are relative (``/hand_joints`` in the root namespace, ``/cam1/hand_joints`` in
+``cam1``). Subscribes (remap them): ``depth/image`` (16UC1 mm or 32FC1 m),
+``depth/camera_info``. Publishes: ``hand_joints`` (PoseArray, metres, header copied; an
+empty PoseArray with the frame's header when the frame holds no hand), ``hand_joints/markers``
+(MarkerArray), ``hand_joints/debug_image`` (only when subscribed). Interfaces:
+docs/interfaces.md.
 All work happens in ``hand_estimator``; this file only moves messages (the frame pipeline
 shared with the object node is ``pose_node.PoseNode``).
 """
@@ -31,6 +34,10 @@ HAND_PARAMS = {
                              in_range(0.0, 20.0), read_only=False),
     'depth_max_m': ParamSpec(1.5, 'Ignore depth farther than this (m) when finding the hand.',
                              in_range(0.01, 20.0), read_only=False),
+    'locator_every': ParamSpec(5, 'Learned locator: run it at least every N frames; between '
+                               'runs the hand is tracked from the last centre (1 = every '
+                               'frame; it also runs whenever tracking is lost).',
+                               in_range(1, 1000), read_only=False),
 }
 
 
@@ -41,6 +48,7 @@ class HandNode(PoseNode):
     IMAGE_TOPIC = 'depth/image'
     INFO_TOPIC = 'depth/camera_info'
     QUIET_SKIPS = ('no_hand',)
+    MIN_BYTES_PER_PIXEL = 2  # 16UC1
     UNTRAINED_NOTE = 'the joints are not a hand pose estimate'
     default_weights = staticmethod(default_weights)
 
@@ -52,23 +60,25 @@ class HandNode(PoseNode):
         if params['cube_size_mm'] > 0:
             overrides['cube_mm'] = (params['cube_size_mm'],) * 3
         return HandEstimator(self.weights_path, params['device'], params['backend'],
-                             overrides, params['threads'])
+                             overrides, params['threads'], params['locator_every'])
 
     def _make_publishers(self):
-        self.joints_pub = self.create_publisher(PoseArray, '/hand_joints', 10)
-        self.markers_pub = self.create_publisher(MarkerArray, '/hand_joints/markers', 10)
-        self.debug_pub = self.create_publisher(Image, '/hand_joints/debug_image', 2)
+        self.joints_pub = self.create_publisher(PoseArray, 'hand_joints', 10)
+        self.markers_pub = self.create_publisher(MarkerArray, 'hand_joints/markers', 10)
+        self.debug_pub = self.create_publisher(Image, 'hand_joints/debug_image', 2)
 
     def _describe(self):
         locator = 'learned locator' if self.estimator.locate else 'centre-of-mass localiser'
-        return f'cube {self.estimator.crop_settings.cube_mm} mm, {locator}'
+        return (f'cube {self.estimator.crop_settings.cube_mm} mm, {locator}, '
+                f"locator_every {self.params['locator_every']}")
 
     def _apply(self, changes):
-        """Apply run-time parameter changes (depth range, markers); return error or None."""
+        """Apply run-time changes (depth range, locator_every, markers); return error or None."""
         merged = {**self.params, **changes}
         if merged['depth_min_m'] >= merged['depth_max_m']:
             return 'depth_min_m must be smaller than depth_max_m'
         self.params = merged
+        self.estimator.locator_every = merged['locator_every']
         self.estimator.set_crop_overrides(
             _depth_range(merged['depth_min_m'], merged['depth_max_m']))
         return None
@@ -79,6 +89,10 @@ class HandNode(PoseNode):
             return self.estimator.estimate(depth, K), depth
         except NoHandError as exc:
             raise Skip('no_hand', str(exc)) from exc
+
+    def _publish_not_found(self, header):
+        if header is not None:
+            self.joints_pub.publish(PoseArray(header=header))
 
     def _publish(self, header, estimate, depth, K):
         self.joints_pub.publish(joints_to_pose_array(estimate.joints_mm, header))

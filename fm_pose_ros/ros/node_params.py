@@ -8,10 +8,12 @@ line; at run time: the set is refused and the old value kept).
 """
 
 from dataclasses import dataclass
+import re
 
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.exceptions import InvalidParameterTypeException
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+import yaml
 
 from fm_pose_ros.core.backends import BACKENDS, DEVICES
 
@@ -38,6 +40,7 @@ def in_range(low, high):
 
 QOS_RELIABILITY = {'best_effort': ReliabilityPolicy.BEST_EFFORT,
                    'reliable': ReliabilityPolicy.RELIABLE}
+AUTO = 'auto'  # match the publishers of the input topic (input_subscription.py)
 
 COMMON_PARAMS = {
     'weights': ParamSpec('', 'Weights file (.safetensors); empty = the shipped default model.'),
@@ -49,8 +52,9 @@ COMMON_PARAMS = {
     'threads': ParamSpec(2, 'CPU threads for inference (0 = library default).',
                          in_range(0, 256)),
     'qos_reliability': ParamSpec(
-        'best_effort', 'Reliability of the input subscriptions: best_effort (sensor data '
-        'profile, accepts any publisher) or reliable.', one_of(*QOS_RELIABILITY)),
+        AUTO, 'Reliability of the input subscriptions: auto (match the publishers, as '
+        'rosbag2 does: reliable when all are reliable, else best_effort; re-checked every '
+        'second), best_effort or reliable.', one_of(AUTO, *QOS_RELIABILITY)),
     'qos_depth': ParamSpec(5, 'History depth (keep last N) of the input subscriptions.',
                            in_range(1, 100)),
     'publish_markers': ParamSpec(True, 'Publish the RViz MarkerArray.', read_only=False),
@@ -104,7 +108,45 @@ def make_set_callback(specs, apply):
 
 
 def input_qos(reliability, depth):
-    """Build the QoS of the sensor inputs: keep last ``depth``, volatile, given reliability."""
+    """Build the QoS of the sensor inputs: keep last ``depth``, volatile, given reliability.
+
+    ``reliability`` is ``best_effort`` or ``reliable`` (``auto`` is resolved by the caller).
+    """
     return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth,
                       reliability=QOS_RELIABILITY[reliability],
                       durability=DurabilityPolicy.VOLATILE)
+
+
+def key_matches(key, fqn):
+    """Whether a params-file key (``/**``, ``hand_node``, ``/cam1/*``...) selects node ``fqn``.
+
+    As rcl reads them: a key without a leading ``/`` is absolute, ``*`` is one name token,
+    ``/**`` any number of them.
+    """
+    tokens = key.strip('/').split('/')
+    pattern = ''.join('(/[^/]+)*' if t == '**' else '/[^/]+' if t == '*' else '/' + re.escape(t)
+                      for t in tokens)
+    return re.fullmatch(pattern, fqn) is not None
+
+
+def params_file_paths(argv):
+    """Paths given with ``--params-file`` in a command line."""
+    argv = list(argv or ())
+    return [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == '--params-file']
+
+
+def params_file_warnings(fqn, argv):
+    """Lines about params files that set nothing for node ``fqn`` (rcl ignores them quietly)."""
+    lines = []
+    for path in params_file_paths(argv):
+        try:
+            with open(path, encoding='utf-8') as handle:
+                keys = list(yaml.safe_load(handle) or {})
+        except (OSError, yaml.YAMLError, TypeError) as exc:
+            lines.append(f'params file {path} could not be read: {exc}')
+            continue
+        if not any(key_matches(str(key), fqn) for key in keys):
+            lines.append(f"params file {path} has no section for this node ({fqn}): its keys "
+                         f"{', '.join(map(str, keys)) or '(none)'} select other nodes, so none "
+                         "of its values apply (key it '/**:' to apply it to any node)")
+    return lines

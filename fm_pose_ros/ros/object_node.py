@@ -1,18 +1,21 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""``object_node``: colour image + CameraInfo in, the object's 6-DoF pose out on ``/object_pose``.
+"""``object_node``: colour image + CameraInfo in, the object's 6-DoF pose out on ``object_pose``.
 
-Subscribes (relative names, remap them): ``image`` (rgb8, bgr8, rgba8, bgra8 or mono8),
-``camera_info``. Publishes: ``/object_pose`` (PoseStamped, metres, camera optical frame,
-header copied), ``/object_pose/markers`` (MarkerArray, the 3D bounding box),
-``/object_pose/debug_image`` (only when subscribed). All work happens in
+All names are relative (``/object_pose`` in the root namespace). Subscribes (remap them):
+``image`` (rgb8, bgr8, rgba8, bgra8 or mono8), ``camera_info``. Publishes: ``object_pose``
+(PoseStamped, metres, camera optical frame, header copied; only when found),
+``object_pose/all`` (PoseArray with the frame's header every processed frame: one pose when
+found, empty when not, so "nothing seen" differs from "node dead"), ``object_pose/markers``
+(MarkerArray, the 3D bounding box), ``object_pose/debug_image`` (only when subscribed).
+Interfaces: docs/interfaces.md. All work happens in
 ``object_estimator``; this file only moves messages (the frame pipeline shared with the
 hand node is ``pose_node.PoseNode``).
 """
 
 import sys
 
-from geometry_msgs.msg import PoseStamped
+from geometry_msgs.msg import PoseArray, PoseStamped
 from sensor_msgs.msg import Image
 from visualization_msgs.msg import MarkerArray
 
@@ -39,6 +42,7 @@ class ObjectNode(PoseNode):
     IMAGE_TOPIC = 'image'
     INFO_TOPIC = 'camera_info'
     QUIET_SKIPS = ('no_object',)
+    MIN_BYTES_PER_PIXEL = 3  # rgb8
     UNTRAINED_NOTE = 'the pose is not an object pose estimate'
     default_weights = staticmethod(default_object_weights)
 
@@ -50,9 +54,10 @@ class ObjectNode(PoseNode):
                                params['threads'], params['refine_steps'], params['threshold'])
 
     def _make_publishers(self):
-        self.pose_pub = self.create_publisher(PoseStamped, '/object_pose', 10)
-        self.markers_pub = self.create_publisher(MarkerArray, '/object_pose/markers', 10)
-        self.debug_pub = self.create_publisher(Image, '/object_pose/debug_image', 2)
+        self.pose_pub = self.create_publisher(PoseStamped, 'object_pose', 10)
+        self.all_pub = self.create_publisher(PoseArray, 'object_pose/all', 10)
+        self.markers_pub = self.create_publisher(MarkerArray, 'object_pose/markers', 10)
+        self.debug_pub = self.create_publisher(Image, 'object_pose/debug_image', 2)
 
     def _describe(self):
         name = self.estimator.metadata['object'].get('name', '?')
@@ -65,8 +70,14 @@ class ObjectNode(PoseNode):
         except NoObjectError as exc:
             raise Skip('no_object', str(exc)) from exc
 
+    def _publish_not_found(self, header):
+        if header is not None:
+            self.all_pub.publish(PoseArray(header=header))
+
     def _publish(self, header, estimate, rgb, K):
-        self.pose_pub.publish(pose_stamped(estimate.R, estimate.t, header))
+        pose = pose_stamped(estimate.R, estimate.t, header)
+        self.pose_pub.publish(pose)
+        self.all_pub.publish(PoseArray(header=header, poses=[pose.pose]))
         corners = self.estimator.corners
         if self.params['publish_markers']:
             self.markers_pub.publish(box_markers(corners, estimate.R, estimate.t, header))

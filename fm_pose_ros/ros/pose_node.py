@@ -10,13 +10,16 @@ A subclass provides the table (``PARAMS``), its input topic names, its publisher
 """
 
 import json
-import signal
+import sys
 import time
 
+from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.impl.implementation_singleton import rclpy_implementation
 from rclpy.node import Node
+from rclpy.serialization import deserialize_message
 from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import CameraInfo, Image
 
@@ -25,11 +28,19 @@ from fm_pose_ros.core.finite import NonFiniteOutput
 from fm_pose_ros.core.frame_worker import FrameWorker
 from fm_pose_ros.core.image_codec import ImageFormatError
 from fm_pose_ros.core.weights import CheckpointError
+from fm_pose_ros.ros import shutdown
+from fm_pose_ros.ros.health import Health
+from fm_pose_ros.ros.input_subscription import InputSubscription
 from fm_pose_ros.ros.node_params import (
-    COMMON_PARAMS, declare_and_read, input_qos, make_set_callback)
+    COMMON_PARAMS, declare_and_read, make_set_callback, params_file_warnings)
 
 THROTTLE_S = 5.0
-SPIN_TIMEOUT_S = 0.2  # SIGINT (KeyboardInterrupt) is seen within this time
+NO_INPUT_THROTTLE_S = 10.0
+SPIN_TIMEOUT_S = 0.2  # a signal is acted on within this time
+QOS_CHECK_S = 1.0      # qos_reliability auto: how often the publishers are re-read
+DIAGNOSTICS_S = 1.0    # /diagnostics period
+LARGE_FRAME_BYTES = 8 * 2**20  # best effort loses frames this large: say so once
+RCLError = rclpy_implementation.RCLError
 
 
 class Skip(Exception):
@@ -46,8 +57,10 @@ class PoseNode(Node):
     PARAMS = COMMON_PARAMS           # name -> ParamSpec (node_params)
     IMAGE_TOPIC = 'image'            # relative input names: the launch file remaps them
     INFO_TOPIC = 'camera_info'
-    QUIET_SKIPS = ()                 # skip reasons logged at info (nothing in view), not warning
+    QUIET_SKIPS = ()                 # "nothing in view": logged at info, answered by
+    #                                  _publish_not_found with the frame's header
     UNTRAINED_NOTE = 'the outputs are not a pose estimate'
+    MIN_BYTES_PER_PIXEL = 1          # smallest accepted encoding, for the large-frame warning
 
     def __init__(self, name, **kwargs):
         super().__init__(name, **kwargs)
@@ -55,11 +68,21 @@ class PoseNode(Node):
         self.estimator = self._make_estimator(self.params)
         self.camera_K = None  # (K (3, 3), width, height) of the last usable CameraInfo
         self._make_publishers()
-        qos = input_qos(self.params['qos_reliability'], self.params['qos_depth'])
         self.worker = FrameWorker(self._process)
-        self.create_subscription(CameraInfo, self.INFO_TOPIC, self._on_camera_info, qos)
-        self.create_subscription(Image, self.IMAGE_TOPIC, self.worker.submit, qos)
+        mode, depth = self.params['qos_reliability'], self.params['qos_depth']
+        self.info_input = InputSubscription(self, CameraInfo, self.INFO_TOPIC,
+                                            self._on_camera_info, mode, depth)
+        # raw: the executor thread hands the serialized bytes over; the worker decodes them
+        self.image_input = InputSubscription(self, Image, self.IMAGE_TOPIC, self.worker.submit,
+                                             mode, depth, raw=True)
+        self.health = Health(self.get_fully_qualified_name(), self.image_input.topic,
+                             self.worker.stats, lambda: self.worker.last_received)
+        self.diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
+        self._large_frame_warned = False
+        self._final_logged = False
         self.add_on_set_parameters_callback(make_set_callback(self.PARAMS, self._apply))
+        self.create_timer(QOS_CHECK_S, self._check_inputs)
+        self.create_timer(DIAGNOSTICS_S, self._publish_diagnostics)
         if self.params['stats_period_s'] > 0:
             self.create_timer(self.params['stats_period_s'], self._log_stats)
         self._log_startup()
@@ -99,8 +122,8 @@ class PoseNode(Node):
         details = self._describe()
         self.get_logger().info(
             f'weights {self.weights_path} on {est.device} ({est.backend_name})'
-            f"{', ' + details if details else ''}; listening on "
-            f'{self.resolve_topic_name(self.IMAGE_TOPIC)}')
+            f"{', ' + details if details else ''}; listening on {self.image_input.topic} "
+            f"(qos_reliability {self.params['qos_reliability']})")
         if not est.trained:
             self.get_logger().warning(
                 f'these weights are UNTRAINED placeholders: {self.UNTRAINED_NOTE}')
@@ -120,14 +143,46 @@ class PoseNode(Node):
             return
         self.camera_K = (K, msg.width, msg.height)
 
-    def _process(self, msg, received):
-        """Worker thread: one image -> outputs. Never raises."""
+    def _check_inputs(self):
+        """Timer: follow the publishers' reliability (auto); warn once about large frames."""
+        for subscription in (self.image_input, self.info_input):
+            line = subscription.update()
+            if line:
+                self.get_logger().info(line)
+        self._warn_large_frames()
+
+    def _warn_large_frames(self):
+        if self._large_frame_warned or self.camera_K is None:
+            return
+        _, width, height = self.camera_K
+        size = width * height * self.MIN_BYTES_PER_PIXEL
+        if size <= LARGE_FRAME_BYTES or not self.image_input.settled_best_effort():
+            return
+        self._large_frame_warned = True
+        self.get_logger().warning(
+            f'{self.image_input.topic} carries {width}x{height} frames (>= {size / 2**20:.0f} '
+            'MiB) over a best-effort subscription: frames this large are often lost without '
+            'a trace. Publish them reliable (qos_reliability auto then follows) or apply '
+            'config/fastdds_large_frames.xml to the camera driver (docs/cameras.md)')
+
+    def _publish_diagnostics(self):
+        extra = {'input_reliability': self.image_input.actual_reliability}
+        self.diagnostics_pub.publish(self.health.array(self.get_clock().now().to_msg(), extra))
+        problem = self.health.no_input_message()
+        if problem:
+            self.get_logger().warning(problem, throttle_duration_sec=NO_INPUT_THROTTLE_S)
+
+    def _process(self, raw, received):
+        """Worker thread: one serialized Image -> outputs. Never raises."""
         stats = self.worker.stats
+        header = None
         try:
+            msg = deserialize_message(raw, Image) if isinstance(raw, bytes) else raw
+            header = msg.header
             camera = self.camera_K
             if camera is None:
                 raise Skip('no_camera_info', 'no CameraInfo received yet on '
-                           f'{self.resolve_topic_name(self.INFO_TOPIC)}')
+                           f'{self.info_input.topic}')
             try:
                 result, image = self._estimate(msg, camera[0])
             except NonFiniteOutput as exc:  # never publish NaN or inf
@@ -135,15 +190,21 @@ class PoseNode(Node):
         except Skip as skip:
             stats.count(skip.reason)
             self._log_skip(skip)
+            if skip.reason in self.QUIET_SKIPS:
+                self._publish_not_found(header)
             return
         except Exception as exc:  # the node must survive anything one message can do
             stats.count('errors')
             self.get_logger().error(f'frame failed: {type(exc).__name__}: {exc}',
                                     throttle_duration_sec=THROTTLE_S)
             return
-        self._publish(msg.header, result, image, camera[0])
+        self._publish(header, result, image, camera[0])
         stats.count('frames_out')
         stats.add_latency((time.perf_counter() - received) * 1e3)
+
+    def _publish_not_found(self, header):
+        """Publish the documented "processed, nothing found" signal for a frame."""
+        raise NotImplementedError
 
     def _log_skip(self, skip):
         # one call site per severity: rclpy throttling is keyed by call site
@@ -169,39 +230,82 @@ class PoseNode(Node):
         # one JSON object per line, so benchmarks and users can parse it
         self.get_logger().info(f'{label}: {json.dumps(self.worker.stats.summary())}')
 
-    def destroy_node(self):
-        """Stop the worker thread, log the final statistics, then destroy the node."""
-        if getattr(self, 'worker', None) is not None:
-            self.worker.stop()
+    def log_final_stats(self):
+        """Log the ``final stats`` line (once)."""
+        if not self._final_logged:
+            self._final_logged = True
             self._log_stats('final stats')
+
+    def destroy_node(self):
+        """Log the final statistics, stop the worker thread, then destroy the node."""
+        if getattr(self, 'worker', None) is not None:
+            self.log_final_stats()
+            self.worker.stop(timeout=1.0)
         super().destroy_node()
+
+
+def _create(node_class, name):
+    """Return the node, or None after one fatal line (bad parameter, weights, namespace)."""
+    try:
+        return node_class()
+    except (ValueError, CheckpointError) as exc:
+        problem = str(exc)
+    except RCLError as exc:  # e.g. a namespace ending in '/'
+        problem = f"cannot create the node: {str(exc).split(', at ')[0]}"
+    rclpy.logging.get_logger(name).fatal(problem)
+    return None
+
+
+def _spin(node):
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    try:
+        while rclpy.ok() and not shutdown.STOP.is_set():  # short waits: see SPIN_TIMEOUT_S
+            executor.spin_once(timeout_sec=SPIN_TIMEOUT_S)
+    except ExternalShutdownException:
+        pass
+    return executor
+
+
+def _teardown(node, executor, code):
+    """Log the final stats line first, then tear down, bounded by the exit watchdog."""
+    if node is not None:
+        node.log_final_stats()
+    sys.stdout.flush()
+    shutdown.watchdog(code)  # from here on signals only set STOP
+    for step in (executor and executor.shutdown, node and node.destroy_node,
+                 rclpy.try_shutdown):
+        try:
+            if step:
+                step()
+        except Exception:  # exiting anyway; the watchdog bounds the rest
+            pass
 
 
 def run(node_class, name, args=None):
     """Run ``node_class()`` until SIGINT/SIGTERM; return the process exit code.
 
-    A bad parameter or weights file ends start-up with one fatal log line and code 1.
+    A bad parameter, weights file or namespace ends start-up with one fatal log line and
+    code 1. A signal at any moment (also while the weights load) ends the process within
+    ``shutdown.TEARDOWN_LIMIT_S`` of the teardown starting, without a traceback.
     """
-    # our own SIGINT/SIGTERM handling: the context stays valid while the node logs its final
-    # stats; installed explicitly because a shell's background jobs inherit an ignored SIGINT
-    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    shutdown.install()
+    node = executor = None
+    code = 0
     try:
-        node = node_class()
-    except (ValueError, CheckpointError) as exc:
-        rclpy.logging.get_logger(name).fatal(str(exc))
-        rclpy.try_shutdown()
-        return 1
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    try:
-        while rclpy.ok():  # short waits: SIGINT (KeyboardInterrupt) is seen within 0.2 s
-            executor.spin_once(timeout_sec=SPIN_TIMEOUT_S)
-    except (KeyboardInterrupt, ExternalShutdownException):
+        # our own signal handling: the context stays valid while the node logs its final stats
+        rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+        node = _create(node_class, name)
+        if node is None:
+            code = 1
+        else:
+            for line in params_file_warnings(node.get_fully_qualified_name(),
+                                             args if args is not None else sys.argv):
+                node.get_logger().warning(line)
+            executor = _spin(node)
+    except KeyboardInterrupt:
         pass
     finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+        shutdown.STOP.set()  # a signal from now on must not interrupt the teardown
+        _teardown(node, executor, code)
+    return code
