@@ -9,7 +9,9 @@ Locators use the same backends: letterboxed images ``(B, C, H, W)`` -> logits
 """
 
 import hashlib
+import logging
 import os
+import tempfile
 
 import numpy as np
 import torch
@@ -17,6 +19,7 @@ import torch
 from fm_pose_ros.core.fileio import atomic_write
 from fm_pose_ros.core.networks import LocatorConfig
 
+LOGGER = logging.getLogger(__name__)
 BACKENDS = ('auto', 'torch', 'onnxruntime')
 DEVICES = ('auto', 'cpu', 'cuda')
 
@@ -81,6 +84,17 @@ def export_onnx(model, path, shape):
     return path
 
 
+def onnx_providers(device):
+    """ONNX Runtime providers for ``device``; ValueError when cuda has no CUDA provider."""
+    import onnxruntime as ort
+    if device != 'cuda':
+        return ['CPUExecutionProvider']
+    if 'CUDAExecutionProvider' not in ort.get_available_providers():
+        raise ValueError('this onnxruntime has no CUDAExecutionProvider: install '
+                         'onnxruntime-gpu, or use backend torch (or auto) on cuda')
+    return ['CUDAExecutionProvider', 'CPUExecutionProvider']
+
+
 class OnnxBackend:
     """ONNX Runtime inference (CUDA provider when device is cuda and available)."""
 
@@ -89,13 +103,8 @@ class OnnxBackend:
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = int(threads)
-        providers = ['CPUExecutionProvider']
-        if device == 'cuda':
-            if 'CUDAExecutionProvider' not in ort.get_available_providers():
-                raise ValueError('this onnxruntime has no CUDAExecutionProvider: install '
-                                 'onnxruntime-gpu, or use backend torch (or auto) on cuda')
-            providers.insert(0, 'CUDAExecutionProvider')
-        self.session = ort.InferenceSession(os.fspath(onnx_path), options, providers=providers)
+        self.session = ort.InferenceSession(os.fspath(onnx_path), options,
+                                            providers=onnx_providers(device))
         self.input_name = self.session.get_inputs()[0].name
 
     def __call__(self, crops):
@@ -113,11 +122,36 @@ def make_backend(model, weights, backend, device, threads=None):
     """
     if backend == 'torch':
         return TorchBackend(model, device)
+    onnx_providers(device)  # a missing CUDA provider is the user's error, not the cache's
     part = 'locator' if isinstance(model.cfg, LocatorConfig) else ''
     onnx_path = onnx_path_for(weights, part=part)
-    if not os.path.exists(onnx_path):
-        export_onnx(model, onnx_path, input_shape(model.cfg))
-        model.to(device)
+    try:
+        return _cached_onnx(model, onnx_path, device, threads)
+    except OSError as exc:  # the cache folder cannot be written (a file, read-only, full)
+        LOGGER.warning('ONNX cache %s is not writable (%s): exporting to a temporary folder '
+                       'on every start', os.path.dirname(onnx_path), exc.strerror or exc)
+    with tempfile.TemporaryDirectory(prefix='fm_pose_ros_onnx_') as folder:
+        # the session holds the graph in memory: the file may go with its folder
+        return _exported(model, os.path.join(folder, os.path.basename(onnx_path)), device,
+                         threads)
+
+
+def _cached_onnx(model, onnx_path, device, threads):
+    """Session of the cached export; a cached file that does not load is exported again."""
+    if os.path.exists(onnx_path):
+        try:
+            return OnnxBackend(onnx_path, device, threads)
+        except Exception as exc:  # onnxruntime raises its own types for damaged files
+            reason = ' '.join(str(exc).split())[:200]
+            LOGGER.warning('cached ONNX export %s is damaged (%s): exporting it again',
+                           onnx_path, reason)
+            os.remove(onnx_path)
+    return _exported(model, onnx_path, device, threads)
+
+
+def _exported(model, onnx_path, device, threads):
+    export_onnx(model, onnx_path, input_shape(model.cfg))
+    model.to(device)
     return OnnxBackend(onnx_path, device, threads)
 
 
