@@ -146,14 +146,31 @@ def test_no_camera_info_and_zero_K(rig):
     send_and_wait(rig, lambda p: p.send_rgb(scene(), 23), stamp=23)
 
 
-def test_no_object_publishes_nothing(ros, tmp_path):
+def test_no_object_publishes_only_the_not_found_signal(ros, tmp_path):
     rig = start_rig(write_object_weights(tmp_path / 'empty.safetensors', OBJECT_NOWHERE))
     try:
         with_camera_info(rig)
         send_and_wait(rig, lambda p: p.send_rgb(scene(), 41), counter='no_object')
-        assert rig[1].stamps_out() == []
+        probe, executor = rig[1], rig[2]
+        # object_pose/all: an empty PoseArray with the frame's header; no PoseStamped
+        assert spin_until(executor, lambda: len(probe.all_poses) > 0)
+        empty = probe.all_poses[-1]
+        assert empty.poses == [] and stamp_ns(empty.header.stamp) == 41
+        assert empty.header.frame_id == COLOR_FRAME_ID
+        assert probe.stamps_out() == []
     finally:
         stop_rig(rig)
+
+
+def test_found_object_is_also_on_all(rig):
+    with_camera_info(rig)
+    send_and_wait(rig, lambda p: p.send_rgb(scene(), 42), stamp=42)
+    probe, executor = rig[1], rig[2]
+    assert spin_until(executor, lambda: any(stamp_ns(m.header.stamp) == 42
+                                            for m in probe.all_poses))
+    answer = next(m for m in probe.all_poses if stamp_ns(m.header.stamp) == 42)
+    assert len(answer.poses) == 1
+    assert answer.poses[0] == probe.poses[-1].pose
 
 
 @pytest.mark.parametrize('params, message', [
