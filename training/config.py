@@ -22,7 +22,8 @@ TASKS = ('hand', 'object')
 class DataConfig:
     """Where the images come from."""
 
-    source: str = 'simreal'      # 'simreal' (built-in sim-to-real benchmark) or an NYU dir
+    source: str = 'simreal'      # 'simreal' (built-in sim-to-real benchmark), 'heldout-tof'
+    #                              (held-out test domain, evaluation only) or an NYU dir
     num_real_train: int = 1500   # labelled real-like frames (with twins) for training
     num_real_test: int = 400     # real-like frames held out for evaluation
     num_real_val: int = 200      # labelled real frames held out for tuning (model selection);

@@ -25,6 +25,7 @@ from fm_pose_ros.core.networks import Locator
 from fm_pose_ros.core.weights import hand_metadata, save_weights, weight_modules
 from fm_pose_ros.evaluation.metrics import joint_errors_mm
 from training.hand.datasets import fit_label_poses, SimRealSource, synthetic_poses
+from training.hand.heldout import HeldOutSource
 from training.hand.model import HandPose, joints
 from training.hand.nyu import NyuSource
 from training.locator import cached_locator, hand_batches, state_digest, train_locator
@@ -257,5 +258,9 @@ class HandTrainingData:
 
 
 def _make_source(data_cfg):
-    """Return the built-in benchmark for ``source='simreal'``, else an NYU-format folder."""
-    return (SimRealSource if data_cfg.source == 'simreal' else NyuSource)(data_cfg)
+    """Return the source named by ``data.source`` (built-in ones by name, else an NYU folder).
+
+    ``simreal``: the built-in benchmark; ``heldout-tof``: the held-out test domain.
+    """
+    builtin = {'simreal': SimRealSource, 'heldout-tof': HeldOutSource}
+    return builtin.get(data_cfg.source, NyuSource)(data_cfg)

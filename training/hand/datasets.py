@@ -15,7 +15,7 @@ from fm_pose_ros.core.hand_codec import crop_camera, normalise_depth
 from training.hand.model import (
     capsules, fit_pose, HandPose, joints, perturb_poses, PoseSampling, sample_poses)
 from training.hand.sensor_sim import (
-    apply_sensor, background, clutter_capsules, composite, SceneModel, SensorModel)
+    background, clutter_capsules, composite, SceneModel, SensorModel)
 from training.render.depth import render_depth
 
 K_VGA = np.array([[475.0, 0.0, 319.5], [0.0, 475.0, 239.5], [0.0, 0.0, 1.0]])
@@ -80,15 +80,17 @@ def synthetic_crops(rng, pose, settings, jitter_mm, K=K_VGA):
 
 
 def real_like_frames(rng, n, K=K_VGA, size=VGA, sensor=SensorModel(), scene=SceneModel(),
-                     label_noise=True, poses=None):
+                     label_noise=True, poses=None, sampling=REAL_SAMPLING):
     """Yield ``n`` real-like records (sensor effects, forearm, clutter) with their twins.
 
-    ``poses`` (a HandPose of length n) replaces the random poses, e.g. a pose_sequence.
+    ``sensor`` is any sensor model with ``apply(depth_mm, K, rng)`` (sensor_sim.SensorModel,
+    heldout.TofSensorModel); ``poses`` (a HandPose of length n) replaces the poses drawn from
+    ``sampling``, e.g. a pose_sequence.
     """
     height, width = size
     for start in range(0, n, 16):
         count = min(16, n - start)
-        pose = (sample_poses(rng, count, REAL_SAMPLING) if poses is None
+        pose = (sample_poses(rng, count, sampling) if poses is None
                 else poses.take(np.arange(start, start + count)))
         true_joints = joints(pose)
         hand_ends, hand_radii = capsules(pose)
@@ -105,7 +107,7 @@ def real_like_frames(rng, n, K=K_VGA, size=VGA, sensor=SensorModel(), scene=Scen
                                        height, width)[0]
             clean = composite(scene_depth, background(rng, K, height, width, scene))
             noise = rng.normal(0, scene.label_noise_mm, (14, 3)) if label_noise else 0.0
-            yield {'depth': apply_sensor(clean, K, rng, sensor), 'twin': twins[i], 'K': K,
+            yield {'depth': sensor.apply(clean, K, rng), 'twin': twins[i], 'K': K,
                    'joints': true_joints[i] + noise, 'joints_true': true_joints[i]}
 
 

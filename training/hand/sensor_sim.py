@@ -27,6 +27,10 @@ class SensorModel:
     speckle_drop: float = 0.01         # isolated missing pixels
     max_range_mm: float = 3500.0       # no return beyond this
 
+    def apply(self, depth, K, rng):
+        """Return what this sensor measures of a clean depth map (``apply_sensor``)."""
+        return apply_sensor(depth, K, rng, self)
+
 
 @dataclass(frozen=True)
 class SceneModel:
@@ -58,7 +62,7 @@ def composite(*depths):
     return nearest
 
 
-def _edges(depth, jump):
+def edge_pixels(depth, jump):
     """Pixels with a neighbour at least ``jump`` mm farther (or missing)."""
     padded = np.pad(depth, 1, mode='edge')
     far = np.zeros(depth.shape, bool)
@@ -90,7 +94,7 @@ def apply_sensor(depth, K, rng, sensor=SensorModel()):
     disparity += rng.normal(0.0, sensor.disparity_noise_px, depth.shape)
     disparity = np.round(disparity / sensor.disparity_step_px) * sensor.disparity_step_px
     out = np.where(valid & (disparity > 0), fb / np.maximum(disparity, 1e-6), 0.0)
-    edges = _edges(depth, sensor.edge_jump_mm)
+    edges = edge_pixels(depth, sensor.edge_jump_mm)
     blurred = cv2.blur(depth.astype(np.float32), (5, 5))
     flying = edges & (rng.random(depth.shape) < sensor.flying)
     out[flying] = blurred[flying]
