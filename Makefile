@@ -41,15 +41,15 @@ weights: venv
 		--set optim.stage1_steps=2000 --set optim.stage2_steps=8000 --set eval_every=2000
 	cp runs/hand_fm_long/hand_fm.safetensors models/hand_fm.safetensors
 
-# the same for the object (pybullet duck): five methods with one budget (the README table),
-# then fm trained on to 10,000 steps from its checkpoint: that is models/object_fm.safetensors
+# the object (pybullet duck): five methods with one budget (docs/results_object.md), then that
+# fm trained on to 10,000 steps from its checkpoint: models/object_fm.safetensors
 object-weights: venv
-	LP_NUM_THREADS=1 $(PY) -m training.compare --task object --out runs/object_compare \
-		--set optim.stage1_steps=2000 --set optim.stage2_steps=2000
+	LP_NUM_THREADS=1 $(PY) -m training.compare --config training/configs/object_compare.yaml \
+		--out runs/object_compare
 	mkdir -p runs/object_fm_long
 	cp runs/object_compare/fm/resume.safetensors runs/object_fm_long/
-	LP_NUM_THREADS=1 $(PY) -m training.train --task object --method fm --out runs/object_fm_long \
-		--resume --set optim.stage1_steps=2000 --set optim.stage2_steps=8000 --set eval_every=2000
+	LP_NUM_THREADS=1 $(PY) -m training.train --config training/configs/object_fm.yaml \
+		--out runs/object_fm_long --resume
 	cp runs/object_fm_long/object_fm.safetensors models/object_fm.safetensors
 
 # benchmarks: run on a quiet machine; each writes its table (with the command) under docs/

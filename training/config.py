@@ -169,12 +169,19 @@ def task_defaults(task='hand'):
 
 
 def load_config(yaml_path=None, set_items=(), base=None, task='hand'):
-    """Build a validated TrainConfig from task defaults, a YAML file and ``--set`` items."""
-    config = base or task_defaults(task)
+    """Build a validated TrainConfig from task defaults, a YAML file and ``--set`` items.
+
+    A ``task`` key in the YAML file (a recipe under training/configs/) picks the defaults of
+    that task, as ``--task`` does.
+    """
+    overrides = {}
     if yaml_path:
         with open(yaml_path, encoding='utf-8') as handle:
-            config = merge(config, yaml.safe_load(handle) or {})
-    return merge(config, parse_set(set_items)).validate()
+            overrides = yaml.safe_load(handle) or {}
+        if not isinstance(overrides, dict):
+            raise ValueError(f'{yaml_path}: a config file holds a mapping of settings')
+    config = base or task_defaults(overrides.get('task', task))
+    return merge(merge(config, overrides), parse_set(set_items)).validate()
 
 
 def from_dict(values):

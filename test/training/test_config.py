@@ -2,9 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """Training config: YAML and --set overrides, validation, round trip through a dict."""
 
-import pytest
+import os
 
+import pytest
+from test_lint import REPO
+
+from fm_pose_ros.core.networks import OBJECT_NET
 from training.config import from_dict, load_config, parse_set, TrainConfig
+
+CONFIGS = os.path.join(REPO, 'training', 'configs')
 
 
 def test_overrides_from_yaml_then_set(tmp_path):
@@ -34,3 +40,19 @@ def test_bad_overrides_are_clear_errors(items, message):
 def test_parse_set_nests_and_parses_values():
     assert parse_set(['a.b=3', 'a.c=x', 'd=true']) == {'a': {'b': 3, 'c': 'x'}, 'd': True}
     assert TrainConfig().validate().method == 'fm'
+
+
+def test_a_recipe_file_picks_its_task_defaults(tmp_path):
+    recipe = tmp_path / 'object.yaml'
+    recipe.write_text('task: object\noptim:\n  stage2_steps: 7\n')
+    cfg = load_config(str(recipe))
+    assert cfg.task == 'object' and cfg.net == OBJECT_NET and cfg.optim.stage2_steps == 7
+    recipe.write_text('- not a mapping\n')
+    with pytest.raises(ValueError, match='mapping'):
+        load_config(str(recipe))
+
+
+@pytest.mark.parametrize('name', sorted(os.listdir(CONFIGS)))
+def test_shipped_recipes_load(name):
+    cfg = load_config(os.path.join(CONFIGS, name))
+    assert cfg.optim.stage1_steps + cfg.optim.stage2_steps > 0
