@@ -15,6 +15,9 @@ default per task (TASK_DEFAULTS). Object accuracies use the model points, diamet
 symmetry in the weights' metadata (``--weights``, else the shipped object model); frames
 without an output count as not found. ``--listen SECONDS`` only records the outputs and the
 ground truth (for ``ros2 bag play`` users; Ctrl-C ends it early and still writes the report).
+A damaged bag (mcap chunk CRC, sqlite3 integrity check) is refused in one line; with
+``--skip-corrupt`` the frames of damaged mcap chunks are left out and counted in the report
+(``corrupt_chunks``, ``corrupt_frames``).
 Exit 0 when the run is complete; otherwise 1 and one line on stderr (a partial report is
 written whenever the bag could be read).
 """
@@ -51,9 +54,9 @@ TASK_DEFAULTS = {
     for task, topics, node in (
         ('hand', TASK_TOPICS['hand'], {'image_out': 'depth/image',
                                        'info_out': 'depth/camera_info',
-                                       'output_topic': '/hand_joints'}),
+                                       'output_topic': 'hand_joints'}),
         ('object', TASK_TOPICS['object'], {'image_out': 'image', 'info_out': 'camera_info',
-                                           'output_topic': '/object_pose'}))}
+                                           'output_topic': 'object_pose'}))}
 IMAGE_KINDS = {'hand': 'depth', 'object': 'colour'}
 
 
@@ -96,6 +99,9 @@ def parse_args(argv):
     parser.add_argument('--listen', type=float, metavar='SECONDS',
                         help='only record outputs and ground truth for this long '
                         '(Ctrl-C ends earlier)')
+    parser.add_argument('--skip-corrupt', action='store_true',
+                        help='evaluate a bag with damaged mcap chunks without their frames '
+                        '(counted in the report); default: refuse it')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     args = parser.parse_args(argv)
     if args.listen is None and not args.bag:
@@ -341,7 +347,8 @@ def run_replay(args):
     from fm_pose_ros.evaluation.replay_node import replay
     topics = {'image': args.image_topic, 'camera_info': args.info_topic,
               'ground_truth': args.gt_topic}
-    messages = read_messages(args.bag, topics, args.task)
+    skipped = {}
+    messages = read_messages(args.bag, topics, args.task, args.skip_corrupt, skipped)
     check_stamps(messages['image'], IMAGE_KINDS[args.task])
     model = object_model(args.weights) if args.task == 'object' else None
     node = NodeProcess(args) if args.start_node else None
@@ -355,10 +362,14 @@ def run_replay(args):
              'rate': args.rate if args.mode == 'realtime' else None, 'topics': result.topics}
     if node_stats is not None:
         extra['node_stats'] = node_stats
+    extra.update(corrupt_chunks=skipped['chunks'], corrupt_frames=skipped['image'])
     report, latency = evaluate(result, ground_truth(messages), len(messages['image']), model,
                                extra)
     if not messages['ground_truth']:
         report['problems'].append(f'no ground truth on {args.gt_topic}: latency only')
+    if skipped['chunks']:
+        report['notes'].append(f"{skipped['image']} frames in {skipped['chunks']} damaged "
+                               'chunks skipped (--skip-corrupt)')
     answered = len(result.outputs)
     if 0 < answered < len(result.sent):
         report['notes'].append(f'{len(result.sent) - answered} of {len(result.sent)} frames got '
@@ -393,8 +404,6 @@ def main(argv=None):
     # inherits an ignored SIGINT): a started node is then stopped, a listen report written
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    # shared memory + TCP for large images, here and in the node we start
-    os.environ.setdefault('FASTDDS_BUILTIN_TRANSPORTS', 'LARGE_DATA')
     try:
         resolve_task(args)
         report, latency = run_listen(args) if args.listen is not None else run_replay(args)

@@ -68,6 +68,8 @@ class Player(Node):
             self.create_subscription(CameraInfo, args.info_topic, self._on_info, 100)
 
     def _on_output(self, msg):
+        if isinstance(msg, PoseArray) and not msg.poses:
+            return  # the node's "processed, no hand found" signal (docs/interfaces.md)
         self.outputs[stamp_ns(msg.header)] = (self.decode(msg), time.perf_counter())
 
     def _on_truth(self, msg):

@@ -12,6 +12,7 @@ A subclass provides the table (``PARAMS``), its input topic names, its publisher
 import json
 import sys
 import time
+import warnings
 
 from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
@@ -244,10 +245,26 @@ class PoseNode(Node):
         super().destroy_node()
 
 
-def _create(node_class, name):
+def namespace_problem(argv):
+    """A line about a ``__ns:=`` remap that rcl would refuse with a trailing '/', else None."""
+    for arg in argv or ():
+        if arg.startswith('__ns:=') and len(arg) > len('__ns:=/') and arg.endswith('/'):
+            namespace = arg[len('__ns:='):]
+            return (f"namespace '{namespace}' must not end with a '/': use "
+                    f"__ns:={namespace.rstrip('/')}")
+    return None
+
+
+def _create(node_class, name, argv):
     """Return the node, or None after one fatal line (bad parameter, weights, namespace)."""
+    problem = namespace_problem(argv)
+    if problem:
+        rclpy.logging.get_logger(name).fatal(problem)
+        return None
     try:
-        return node_class()
+        with warnings.catch_warnings():  # rclpy warns about half-built nodes; one line will do
+            warnings.simplefilter('ignore', RuntimeWarning)
+            return node_class()
     except (ValueError, CheckpointError) as exc:
         problem = str(exc)
     except RCLError as exc:  # e.g. a namespace ending in '/'
@@ -295,12 +312,12 @@ def run(node_class, name, args=None):
     try:
         # our own signal handling: the context stays valid while the node logs its final stats
         rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
-        node = _create(node_class, name)
+        argv = args if args is not None else sys.argv
+        node = _create(node_class, name, argv)
         if node is None:
             code = 1
         else:
-            for line in params_file_warnings(node.get_fully_qualified_name(),
-                                             args if args is not None else sys.argv):
+            for line in params_file_warnings(node.get_fully_qualified_name(), argv):
                 node.get_logger().warning(line)
             executor = _spin(node)
     except KeyboardInterrupt:

@@ -81,7 +81,8 @@ def test_bag_report_equals_offline_evaluation(tmp_path, weights_path, storage, m
     report = read_report(tmp_path / 'report')
     assert report['frames_read'] == report['frames_in'] == 6 and report['mode'] == mode
     prefix = f'/{namespace}' if namespace else ''
-    assert report['topics'] == {'image_out': f'{prefix}/depth/image', 'output': '/hand_joints',
+    assert report['topics'] == {'image_out': f'{prefix}/depth/image',
+                                'output': f'{prefix}/hand_joints',
                                 'info_out': f'{prefix}/depth/camera_info'}
     answered = [r['stamp_ns'] for r in report['per_frame']]
     assert report['frames_out'] == len(answered) == report['frames']
