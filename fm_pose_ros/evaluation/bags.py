@@ -6,12 +6,16 @@ Messages are stored as the CDR bytes rclpy produces (``serialize_message``) and 
 with ``deserialize_message``, so a replay publishes exactly what was recorded. Topics (all
 with the same stamp per frame): the Image, its CameraInfo and the ground truth: hand
 joints as a PoseArray in metres (depth image), or the object pose as a
-PoseStamped in metres (colour image). A bag is written into a temporary folder and renamed
-at the end: an error never leaves a half-written bag behind.
+PoseStamped in metres (colour image). A bag is written as ``.<name>.<random>/<name>`` (so
+its data file already has its final name, ``<name>.mcap`` or ``<name>.db3``), its mcap chunk
+CRCs are filled in, and the folder is renamed to ``<name>`` at the end: an error never leaves
+a half-written bag behind. Reading verifies the bag first (bag_integrity): a damaged bag is
+refused, or its damaged chunks skipped when asked.
 """
 
 import os
 import shutil
+import tempfile
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseArray, PoseStamped
@@ -22,6 +26,8 @@ from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
 from fm_pose_ros.core.image_codec import depth_to_mm
+from fm_pose_ros.evaluation.bag_integrity import (
+    data_files, IntegrityError, stamp_mcap_crcs, verify_bag)
 from fm_pose_ros.ros.camera_messages import camera_info_msg, camera_matrix
 from fm_pose_ros.ros.hand_messages import (
     depth_image_msg, joints_to_pose_array, pose_array_to_joints)
@@ -92,7 +98,7 @@ def write_hand_bag(path, frames, rate_hz=30.0, start_ns=DEFAULT_START_NS, encodi
     ``joints`` (14, 3) mm or None (no ground truth message) and optionally ``stamp`` (int ns,
     header stamp). Frame i is logged at ``start_ns + i / rate_hz`` s and, without ``stamp``,
     stamped with that time; image, CameraInfo and ground truth share the stamp. ``topics``
-    overrides DEFAULT_TOPICS by role. Written in ``<path>.partial`` and renamed at the end.
+    overrides DEFAULT_TOPICS by role. Written in a hidden temporary folder, renamed at the end.
     """
     return _write_bag(path, frames, rate_hz, start_ns, storage, 'hand', topics,
                       lambda frame, stamp: frame_messages(frame, stamp, encoding, frame_id))
@@ -125,22 +131,35 @@ def _write_bag(path, frames, rate_hz, start_ns, storage, task, topics, messages_
     if os.path.exists(path):
         raise BagError(f'{path} exists already')
     topics = {**TASK_TOPICS[task], **(topics or {})}
-    tmp = f'{os.fspath(path).rstrip(os.sep)}.partial'
-    shutil.rmtree(tmp, ignore_errors=True)
-    count = 0
+    path = os.fspath(path).rstrip(os.sep)
+    name = os.path.basename(path)
     try:
-        with Writer(tmp, version=9, storage_plugin=STORAGES[storage]) as writer:
-            connections = _add_connections(writer, topics, TASK_MSG_TYPES[task])
-            for count, frame in enumerate(frames, start=1):
-                log_ns = int(start_ns) + round((count - 1) * 1e9 / rate_hz)
-                stamp = int(frame.get('stamp', log_ns))
-                for role, msg in messages_of(frame, stamp).items():
-                    writer.write(connections[role], log_ns, serialize_message(msg))
-        os.replace(tmp, path)
-    except (WriterError, OSError) as exc:
+        folder = tempfile.mkdtemp(prefix=f'.{name}.', dir=os.path.dirname(path) or '.')
+    except OSError as exc:
+        raise BagError(f'cannot write bag {path}: {exc}') from exc
+    try:
+        count = _write_messages(os.path.join(folder, name), frames, rate_hz, start_ns,
+                                STORAGES[storage], topics, TASK_MSG_TYPES[task], messages_of)
+        os.replace(os.path.join(folder, name), path)
+    except (WriterError, OSError, IntegrityError) as exc:
         raise BagError(f'cannot write bag {path}: {exc}') from exc
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
+    return count
+
+
+def _write_messages(tmp, frames, rate_hz, start_ns, storage, topics, msg_types, messages_of):
+    """Write the bag at ``tmp`` and fill in its mcap CRCs; return the frame count."""
+    count = 0
+    with Writer(tmp, version=9, storage_plugin=storage) as writer:
+        connections = _add_connections(writer, topics, msg_types)
+        for count, frame in enumerate(frames, start=1):
+            log_ns = int(start_ns) + round((count - 1) * 1e9 / rate_hz)
+            stamp = int(frame.get('stamp', log_ns))
+            for role, msg in messages_of(frame, stamp).items():
+                writer.write(connections[role], log_ns, serialize_message(msg))
+    for data_file in data_files(tmp, ('.mcap',)):
+        stamp_mcap_crcs(data_file)
     return count
 
 
@@ -183,13 +202,53 @@ def detect_task(path, gt_topic=None):
     return 'object' if colour else 'hand'
 
 
-def read_messages(path, topics, task='hand'):
+def check_integrity(path, skip_corrupt=False):
+    """Verify the bag (bag_integrity.verify_bag); return its Integrity, or raise BagError.
+
+    Damaged mcap chunks are refused unless ``skip_corrupt``; damaged sqlite3 files always.
+    """
+    if not os.path.isdir(path):
+        return None  # a single file or nothing: the reader says what is wrong
+    try:
+        integrity = verify_bag(path)
+    except IntegrityError as exc:
+        raise BagError(f'cannot read bag {path}: it is corrupt: {exc}') from exc
+    if integrity.problems:
+        raise BagError(f'cannot read bag {path}: it is corrupt: sqlite integrity check failed: '
+                       f'{integrity.problems[0]}')
+    if integrity.corrupt and not skip_corrupt:
+        first, last, name = integrity.corrupt[0]
+        raise BagError(
+            f'bag {path} is corrupt: {len(integrity.corrupt)} of {integrity.checked} chunks '
+            f'fail their CRC check (first in {name}, log times {first}..{last} ns); '
+            'replay_eval --skip-corrupt evaluates the rest')
+    return integrity
+
+
+def intact_windows(integrity):
+    """Log-time windows ``[(start, stop)]`` (ns) between the damaged chunks of ``integrity``.
+
+    ``stop`` is exclusive and None is an open end; no integrity or no damage: the whole bag.
+    """
+    windows, start = [], None
+    for first, last, _ in sorted(integrity.corrupt if integrity else []):
+        if start is None or first > start:
+            windows.append((start, first))
+        start = max(start or 0, last + 1)
+    return windows + [(start, None)]
+
+
+def read_messages(path, topics, task='hand', skip_corrupt=False, skipped=None):
     """Read the given topics: ``{role: [(bag_time_ns, rclpy message)]}`` in bag order.
 
     ``topics`` maps role ('image', 'camera_info', 'ground_truth') -> topic name; ``task``
     ('hand' or 'object') gives the ground truth's type (PoseArray or PoseStamped). A missing
-    ground-truth topic gives an empty list; other problems raise BagError.
+    ground-truth topic gives an empty list; other problems raise BagError. A damaged bag is
+    refused (check_integrity); with ``skip_corrupt`` the messages of damaged mcap chunks are
+    left out and counted per role in the dict ``skipped`` (its ``chunks``: damaged chunks).
     """
+    integrity = check_integrity(path, skip_corrupt)
+    skipped = {} if skipped is None else skipped
     msg_types = TASK_MSG_TYPES[task]
     try:
         with _open_reader(path) as reader:
@@ -204,10 +263,15 @@ def read_messages(path, topics, task='hand'):
                     _check_type(by_topic[topic], msg_types[role][0])
                     wanted[topic] = role
             out = {role: [] for role in topics}
-            for connection, timestamp, raw in reader.messages(
-                    [by_topic[t] for t in wanted]):
-                role = wanted[connection.topic]
-                out[role].append((timestamp, deserialize_message(raw, msg_types[role][1])))
+            for start, stop in intact_windows(integrity):
+                for connection, timestamp, raw in reader.messages(
+                        [by_topic[t] for t in wanted], start, stop):
+                    role = wanted[connection.topic]
+                    out[role].append((timestamp,
+                                      deserialize_message(raw, msg_types[role][1])))
+            for topic, role in wanted.items():
+                skipped[role] = by_topic[topic].msgcount - len(out[role])
+            skipped['chunks'] = len(integrity.corrupt) if integrity else 0
             return out
     except BagError:
         raise
