@@ -20,8 +20,14 @@ setup(
          glob('config/*.yaml') + glob('config/*.rviz') + glob('config/*.xml')),
         ('share/' + PACKAGE + '/models', glob('models/*.safetensors') + glob('models/*.json')),
     ],
-    install_requires=['setuptools', 'numpy', 'opencv-python-headless', 'safetensors',
-                      'torch>=2.2', 'pyyaml'],
+    # ROS packages (rclpy, the message packages) come from package.xml / the ros-* wheels
+    install_requires=['setuptools', 'numpy', 'opencv-python-headless', 'scipy', 'safetensors',
+                      'torch>=2.2', 'onnxruntime', 'pyyaml'],
+    extras_require={
+        'evaluation': ['rosbags', 'mcap', 'matplotlib', 'tqdm'],
+        'training': ['rosbags', 'matplotlib', 'tqdm', 'numba', 'onnx', 'moderngl', 'trimesh',
+                     'scikit-image', 'pybullet', 'plyfile', 'tensorboard'],
+    },
     zip_safe=True,
     maintainer='fm_pose_ros maintainers',
     maintainer_email='maintainers@fm-pose-ros.invalid',
