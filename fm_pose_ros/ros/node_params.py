@@ -150,3 +150,16 @@ def params_file_warnings(fqn, argv):
                          f"{', '.join(map(str, keys)) or '(none)'} select other nodes, so none "
                          "of its values apply (key it '/**:' to apply it to any node)")
     return lines
+
+
+def parameter_table(specs):
+    """Markdown table of ``specs`` (docs/interfaces.md holds the output; a test compares)."""
+    rows = ['| name | type | default | changeable at run time | description |',
+            '|---|---|---|---|---|']
+    for name, spec in specs.items():
+        default = spec.default
+        shown = ('""' if default == '' else str(default).lower() if isinstance(default, bool)
+                 else str(default))
+        rows.append(f'| `{name}` | {type(default).__name__} | `{shown}` | '
+                    f"{'no' if spec.read_only else 'yes'} | {spec.description} |")
+    return '\n'.join(rows)

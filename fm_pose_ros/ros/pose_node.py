@@ -246,7 +246,7 @@ class PoseNode(Node):
 
 
 def namespace_problem(argv):
-    """A line about a ``__ns:=`` remap that rcl would refuse with a trailing '/', else None."""
+    """Return a line about a ``__ns:=`` remap ending in "/" (rcl refuses it), else None."""
     for arg in argv or ():
         if arg.startswith('__ns:=') and len(arg) > len('__ns:=/') and arg.endswith('/'):
             namespace = arg[len('__ns:='):]
