@@ -15,6 +15,7 @@ from safetensors.torch import save_file
 import torch
 
 from fm_pose_ros.core.fileio import atomic_write
+from fm_pose_ros.core.weights import CheckpointError
 
 KEY = 'fm_pose_ros_train'
 
@@ -33,16 +34,39 @@ def save_training_state(path, model, optimizer, step, config_dict):
 
 
 def load_training_state(path, model, optimizer):
-    """Restore model and optimizer from ``path``; return ``(step, config_dict)``."""
-    with safe_open(os.fspath(path), framework='pt') as handle:
-        meta = json.loads(handle.metadata()[KEY])
-        tensors = {k: handle.get_tensor(k) for k in handle.keys()}
-    model.load_state_dict({k[len('model.'):]: v for k, v in tensors.items()
-                           if k.startswith('model.')})
+    """Restore model and optimizer from ``path``; return ``(step, config_dict)``.
+
+    A damaged file, or one of another architecture, raises CheckpointError naming it.
+    """
+    meta, tensors = _read(os.fspath(path))
+    try:
+        model.load_state_dict({k[len('model.'):]: v for k, v in tensors.items()
+                               if k.startswith('model.')})
+        _load_optimizer(optimizer, meta, tensors)
+    except (RuntimeError, KeyError, ValueError) as exc:
+        first = ' '.join(str(exc).split())[:300]
+        raise CheckpointError(f'{path}: does not match the architecture of this run (resume '
+                              f'with the config it was written with): {first}') from exc
+    return meta['step'], meta['config']
+
+
+def _read(path):
+    try:
+        with safe_open(path, framework='pt') as handle:
+            meta = json.loads(handle.metadata()[KEY])
+            tensors = {k: handle.get_tensor(k) for k in handle.keys()}
+        int(meta['step'])
+        return meta, tensors
+    except Exception as exc:  # safetensors, json and a missing key all say "damaged"
+        raise CheckpointError(f'{path}: not a readable training checkpoint '
+                              f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+                              'delete it to start over') from exc
+
+
+def _load_optimizer(optimizer, meta, tensors):
     optim_state = {}
     for name, value in tensors.items():
         if name.startswith('optim.'):
             _, index, key = name.split('.', 2)
             optim_state.setdefault(int(index), {})[key] = value
     optimizer.load_state_dict({'state': optim_state, 'param_groups': meta['param_groups']})
-    return meta['step'], meta['config']

@@ -124,8 +124,11 @@ def cached_locator(folder, name, key, locator, train):
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode())
     path = os.path.join(folder, f'{name}-{digest.hexdigest()[:12]}.safetensors')
     if os.path.exists(path):
-        locator.load_state_dict(load_file(path))
-        return locator.eval()
+        try:
+            locator.load_state_dict(load_file(path))
+            return locator.eval()
+        except Exception as exc:  # a truncated or damaged cache file: train it again
+            LOGGER.warning('cache %s is damaged (%s): rebuilding it', path, type(exc).__name__)
     train(locator)
     atomic_write(path, lambda tmp: save_file(
         {k: v.contiguous() for k, v in locator.state_dict().items()}, tmp))

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from fm_pose_ros.core.backends import TorchBackend
+from fm_pose_ros.core.fileio import atomic_write
 from fm_pose_ros.core.hand_codec import centre_of_mass, crop_hand, CropTransform, HandCodec
 from fm_pose_ros.core.hand_joints import NUM_JOINTS
 from fm_pose_ros.core.hand_locator import (
@@ -103,13 +104,18 @@ def cached(folder, name, key_dict, build):
     digest = hashlib.sha256(json.dumps(key_dict, sort_keys=True).encode()).hexdigest()[:12]
     path = os.path.join(folder, f'{name}-{digest}.npz')
     if os.path.exists(path):
-        with np.load(path, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {k: data[k] for k in data.files}
+        except Exception as exc:  # a truncated or damaged cache: zipfile, OSError, ValueError
+            LOGGER.warning('cache %s is damaged (%s: %s): rebuilding it', path,
+                           type(exc).__name__, ' '.join(str(exc).split())[:120])
     arrays = build()
-    os.makedirs(folder, exist_ok=True)
-    tmp = path + '.tmp.npz'
-    np.savez(tmp, **arrays)
-    os.replace(tmp, path)
+
+    def write(tmp):
+        with open(tmp, 'wb') as handle:
+            np.savez(handle, **arrays)
+    atomic_write(path, write)
     return arrays
 
 

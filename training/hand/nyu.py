@@ -35,8 +35,13 @@ def read_depth_png(path):
 
 def load_joints(split_dir, camera=1):
     """14 evaluation joints ``(N, 14, 3)`` mm in the optical frame (y down) of one camera."""
-    data = loadmat(os.path.join(split_dir, 'joint_data.mat'))
-    xyz = np.asarray(data['joint_xyz'][camera - 1], np.float64)[:, list(NYU_INDICES)]
+    path = os.path.join(split_dir, 'joint_data.mat')
+    try:
+        data = loadmat(path)
+        xyz = np.asarray(data['joint_xyz'][camera - 1], np.float64)[:, list(NYU_INDICES)]
+    except Exception as exc:  # scipy raises many types for damaged .mat files
+        raise ValueError(f'{path} is not a readable NYU joint file: {type(exc).__name__}: '
+                         f"{' '.join(str(exc).split())}") from exc
     xyz[..., 1] *= -1.0
     return xyz
 
