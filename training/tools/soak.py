@@ -1,0 +1,247 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Soak test of the hand node: VGA depth at 30 Hz for ``--minutes``; memory growth and output.
+
+``python -m training.tools.soak [--minutes 30] [--rate 30] [--weights W] [--doc F]``
+
+Starts ``hand_node`` as its console script (its own process), publishes real-like VGA 16UC1
+depth frames (a rendered hand motion, cycled) with their CameraInfo at ``--rate`` Hz over DDS,
+samples the node's resident memory (``/proc/<pid>/status`` VmRSS) every ``--sample-s``
+seconds, counts the outputs and any non-finite value in them, then stops the node with SIGINT
+and reads its final statistics. The result table (RSS growth in MB/min by a linear fit,
+leaving out the first minute when the run is long enough; frames in and out; non-finite
+outputs) and the command are written into ``--doc`` between the soak markers (default
+docs/reliability.md) and printed.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from geometry_msgs.msg import PoseArray
+import numpy as np
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Header
+
+from fm_pose_ros.core.fileio import atomic_write_text
+from fm_pose_ros.core.resources import default_weights
+from fm_pose_ros.ros.camera_messages import camera_info_msg
+from fm_pose_ros.ros.hand_messages import depth_image_msg, pose_array_to_joints
+from training.hand.datasets import pose_sequence, real_like_frames
+
+BEGIN, END = '<!-- soak:begin -->', '<!-- soak:end -->'
+STATS_MARK = 'final stats: '
+DISTINCT_FRAMES = 30
+WARM_UP_S = 60.0  # RSS samples before this are start-up, not growth (when enough remain)
+
+
+def parse_args(argv):
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--minutes', type=float, default=30.0, help='duration (default 30)')
+    parser.add_argument('--rate', type=float, default=30.0, help='frames per second')
+    parser.add_argument('--sample-s', type=float, default=10.0, help='RSS sampling period')
+    parser.add_argument('--weights', default='', help='hand weights (default: shipped model)')
+    parser.add_argument('--doc', default=os.path.join('docs', 'reliability.md'),
+                        help='markdown file whose soak section is replaced ("" = none)')
+    args = parser.parse_args(argv)
+    if args.minutes < 0 or args.rate <= 0 or args.sample_s <= 0:
+        parser.error('--minutes must be >= 0, --rate and --sample-s positive')
+    return args
+
+
+def node_command(weights):
+    """Return the hand_node console script (beside this Python, else on PATH) and parameters."""
+    script = (shutil.which('hand_node', path=os.path.dirname(sys.executable))
+              or shutil.which('hand_node'))
+    if script is None:
+        raise SystemExit('soak: hand_node is not installed (pip install -e .)')
+    return [script, '--ros-args', '-p', f'weights:={weights or default_weights()}',
+            '-p', 'stats_period_s:=0.0']
+
+
+def rss_mb(pid):
+    """Return the resident memory of ``pid`` in MB (VmRSS), or None when it is gone."""
+    try:
+        with open(f'/proc/{pid}/status', encoding='ascii') as handle:
+            for line in handle:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
+class Feeder:
+    """Publishes depth + CameraInfo; counts outputs and non-finite ones."""
+
+    def __init__(self, node, frames):
+        self.node, self.frames = node, frames
+        self.image_pub = node.create_publisher(Image, 'depth/image', 10)
+        self.info_pub = node.create_publisher(CameraInfo, 'depth/camera_info', 10)
+        self.sent = self.received = self.non_finite = 0
+        node.create_subscription(PoseArray, '/hand_joints', self._on_output, 10)
+
+    def _on_output(self, msg):
+        if not msg.poses:  # the empty "no hand" answer
+            return
+        self.received += 1
+        self.non_finite += int(not np.isfinite(pose_array_to_joints(msg)).all())
+
+    def publish(self):
+        """Publish the next frame and its CameraInfo with a fresh stamp."""
+        frame = self.frames[self.sent % len(self.frames)]
+        header = Header(stamp=self.node.get_clock().now().to_msg(),
+                        frame_id='camera_depth_optical_frame')
+        depth = frame['depth']
+        self.info_pub.publish(camera_info_msg(frame['K'], depth.shape[1], depth.shape[0],
+                                              header))
+        self.image_pub.publish(depth_image_msg(depth, header))
+        self.sent += 1
+
+
+def render_frames(count=DISTINCT_FRAMES, seed=0):
+    """Render a hand motion as real-like VGA depth frames (the demo's generator)."""
+    rng = np.random.default_rng(seed)
+    frames = real_like_frames(rng, count, label_noise=False, poses=pose_sequence(rng, count))
+    return [{'depth': f['depth'], 'K': f['K']} for f in frames]
+
+
+def wait_for_node(executor, feeder, process, timeout_s=120.0):
+    """Spin until the node subscribes to the images; False if it exited or never did."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end and process.poll() is None:
+        executor.spin_once(timeout_sec=0.1)
+        if feeder.image_pub.get_subscription_count() > 0:
+            return True
+    return False
+
+
+def run_feed(executor, feeder, pid, args):
+    """Publish at ``args.rate`` for ``args.minutes``; return the RSS samples [(s, MB)]."""
+    start = time.monotonic()
+    period = 1.0 / args.rate
+    samples, next_sample, next_frame = [], start, start
+    while True:
+        now = time.monotonic()
+        if now >= next_sample:
+            samples.append((now - start, rss_mb(pid)))
+            next_sample += args.sample_s
+        if now - start >= args.minutes * 60.0:
+            return samples
+        if now >= next_frame:
+            feeder.publish()
+            next_frame += period
+        executor.spin_once(timeout_sec=max(0.0, min(next_frame, next_sample) - now))
+
+
+def stop_node(process, lines):
+    """SIGINT the node; return its final statistics dict ({} if none)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    for line in reversed(lines):
+        if STATS_MARK in line:
+            return json.loads(line.split(STATS_MARK, 1)[1])
+    return {}
+
+
+def growth_mb_per_min(samples, warm_up_s=WARM_UP_S):
+    """Return the slope of a least-squares line through the RSS samples, MB/min.
+
+    Samples of the first ``warm_up_s`` are left out when at least two remain (start-up
+    allocations are not growth). Returns ``(slope, samples used)``; NaN for fewer than 2.
+    """
+    points = np.array([(t, mb) for t, mb in samples if mb is not None], np.float64)
+    settled = points[points[:, 0] >= warm_up_s] if len(points) else points
+    points = settled if len(settled) >= 2 else points
+    if len(points) < 2:
+        return float('nan'), len(points)
+    return float(np.polyfit(points[:, 0] / 60.0, points[:, 1], 1)[0]), len(points)
+
+
+def result_table(args, samples, feeder, stats, argv):
+    """Return the result and the command that produced it as markdown."""
+    rss = [mb for _, mb in samples if mb is not None]
+    command = 'python -m training.tools.soak ' + ' '.join(argv)
+    rows = [('duration', f'{args.minutes:g} min at {args.rate:g} Hz, VGA 16UC1'),
+            ('RSS first / last / max', f'{rss[0]:.1f} / {rss[-1]:.1f} / {max(rss):.1f} MB'
+             if rss else 'n/a'),
+            ('RSS growth (linear fit)', '{:.3f} MB/min over {} samples'.format(
+                *growth_mb_per_min(samples))),
+            ('frames published / node frames_in / outputs received',
+             f"{feeder.sent} / {stats.get('frames_in', 'n/a')} / {feeder.received}"),
+            ('node frames_out / dropped', f"{stats.get('frames_out', 'n/a')} / "
+             f"{stats.get('dropped', 0)}"),
+            ('non-finite outputs received / node non_finite skips',
+             f"{feeder.non_finite} / {stats.get('non_finite', 0)}"),
+            ('node errors', str(stats.get('errors', 0)))]
+    lines = [f'Command: `{command.strip()}`', '', '| measure | value |', '| --- | --- |']
+    return '\n'.join(lines + [f'| {name} | {value} |' for name, value in rows]) + '\n'
+
+
+def write_section(doc, table):
+    """Replace the text between the soak markers of ``doc`` (append them if missing)."""
+    text = open(doc, encoding='utf-8').read() if os.path.exists(doc) else ''
+    section = f'{BEGIN}\n{table}{END}'
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip('\n') + f'\n\n{section}\n'
+    atomic_write_text(doc, text)
+
+
+def read_lines(process, lines):
+    """Collect the node's output lines (on a thread: the pipe never fills)."""
+    for line in process.stdout:
+        lines.append(line.rstrip())
+
+
+def main(argv=None):
+    """Entry point: run the soak, print the table, write it into ``--doc``."""
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    frames = render_frames()
+    process = subprocess.Popen(node_command(args.weights), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines = []
+    threading.Thread(target=read_lines, args=(process, lines), daemon=True).start()
+    rclpy.init()
+    node = rclpy.create_node('soak_feeder')
+    feeder, executor = Feeder(node, frames), SingleThreadedExecutor()
+    executor.add_node(node)
+    try:
+        if not wait_for_node(executor, feeder, process):
+            print(f"soak: hand_node did not start: {lines[-1] if lines else ''}",
+                  file=sys.stderr)
+            return 1
+        samples = run_feed(executor, feeder, process.pid, args)
+        for _ in range(20):  # outputs still on their way
+            executor.spin_once(timeout_sec=0.05)
+    finally:
+        stats = stop_node(process, lines)
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.try_shutdown()
+    table = result_table(args, samples, feeder, stats, argv)
+    print(table, end='')
+    if args.doc:
+        write_section(args.doc, table)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
