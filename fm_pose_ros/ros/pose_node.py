@@ -7,6 +7,12 @@ the per-frame pipeline with its skip counters and throttled logs, and the statis
 A subclass provides the table (``PARAMS``), its input topic names, its publishers and
 ``_make_estimator``, ``_estimate(msg, K)`` (convert + estimate, raising ``Skip``) and
 ``_publish(header, result, image, K)``.
+
+Threads: the executor thread runs the subscription callbacks and timers only; the image
+callback takes the serialized message and hands it to the one-slot FrameWorker (no
+conversion), so frames arriving faster than the network runs are dropped at no cost. The
+worker thread deserializes, converts, estimates and publishes. Interfaces, QoS, diagnostics
+and exit behaviour: docs/interfaces.md.
 """
 
 import json

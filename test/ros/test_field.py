@@ -162,3 +162,13 @@ def test_two_namespaced_nodes_publish_separately(executor, weights_path):
     spin_until(executor, lambda: False, 0.5)
     assert outputs['cam2'] == []
     assert stamp_ns(outputs['cam1'][-1].header.stamp) > 0
+
+
+def test_locator_every_reaches_the_estimator_at_run_time(executor, weights_path):
+    node = add(executor, make_node(weights_path, locator_every=3))
+    assert node.estimator.locator_every == 3
+    assert node.set_parameters([Parameter('locator_every', value=1)])[0].successful
+    assert node.estimator.locator_every == 1
+    refused = node.set_parameters([Parameter('locator_every', value=0)])[0]
+    assert not refused.successful and 'locator_every' in refused.reason
+    assert node.estimator.locator_every == 1
