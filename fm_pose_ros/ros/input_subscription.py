@@ -6,15 +6,25 @@
 topic is reliable, else best effort. Before any publisher is seen the subscription is best
 effort (it matches both kinds of publisher). ``update()`` (called by a ~1 s timer) re-reads
 the publishers and recreates the subscription when the answer changes. With ``reliable`` or
-``best_effort`` the choice is fixed. The depth (keep last N) is ``qos_depth``; rclpy's QoS
-override parameters ``qos_overrides.<topic>.subscription.{history,depth}`` (and
-``.reliability`` when the reliability is not ``auto``) are declared too (docs/interfaces.md).
+``best_effort`` the choice is fixed. The switch is make-before-break: the old subscription is
+kept until the new one has matched the publishers (at most ``RETIRE_S``), and a frame that
+arrives on both during that overlap is passed on once (raw messages: same CDR stamp bytes).
+The depth (keep last N) is ``qos_depth``. rclpy's QoS override parameters
+``qos_overrides.<topic>.subscription.{history,depth}`` are declared too, and
+``.reliability`` when the reliability is not ``auto`` (docs/interfaces.md).
 """
+
+from collections import deque
+import time
 
 from rclpy.qos import ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions, QoSPolicyKind
 
 from fm_pose_ros.ros.node_params import AUTO, input_qos
+
+
+RETIRE_S = 5.0  # an old subscription is destroyed by then even if the new one never matched
+STAMP_BYTES = slice(4, 12)  # CDR: 4-byte encapsulation header, then header.stamp (sec, nanosec)
 
 
 def matching_reliability(publishers):
@@ -37,15 +47,40 @@ class InputSubscription:
         self.mode, self.depth, self.raw = mode, depth, raw
         self.reliability = 'best_effort' if mode == AUTO else mode
         self.publishers_seen = False  # auto: whether the choice is based on real publishers
+        self._retiring = []  # (old subscription, when replaced), kept until the new one matched
+        self._recent = deque(maxlen=16)  # stamps passed on while two subscriptions overlap
         self.subscription = self._create()
 
     def _create(self):
         kinds = (QoSPolicyKind.HISTORY, QoSPolicyKind.DEPTH)
         if self.mode != AUTO:  # an override of the reliability would defeat auto
             kinds += (QoSPolicyKind.RELIABILITY,)
+        callback = self._deliver if self.raw else self.callback
         return self.node.create_subscription(
-            self.msg_type, self.topic, self.callback, input_qos(self.reliability, self.depth),
+            self.msg_type, self.topic, callback, input_qos(self.reliability, self.depth),
             raw=self.raw, qos_overriding_options=QoSOverridingOptions(policy_kinds=kinds))
+
+    def _deliver(self, raw):
+        """Pass a raw message on; while two subscriptions overlap, each stamp only once."""
+        if self._retiring:
+            key = bytes(raw[STAMP_BYTES])
+            if key in self._recent:
+                return
+            self._recent.append(key)
+        self.callback(raw)
+
+    def _retire(self, publishers):
+        """Destroy replaced subscriptions once the new one matched them all (or RETIRE_S)."""
+        matched = self.subscription.get_publisher_count() >= len(publishers)
+        keep = []
+        for old, since in self._retiring:
+            if matched or time.monotonic() - since > RETIRE_S:
+                self.node.destroy_subscription(old)
+            else:
+                keep.append((old, since))
+        self._retiring = keep
+        if not keep:
+            self._recent.clear()
 
     @property
     def actual_reliability(self):
@@ -62,12 +97,14 @@ class InputSubscription:
         """Re-check the publishers (auto only); return a log line if the QoS changed."""
         if self.mode != AUTO:
             return None
-        wanted = matching_reliability(self.node.get_publishers_info_by_topic(self.topic))
+        publishers = self.node.get_publishers_info_by_topic(self.topic)
+        self._retire(publishers)
+        wanted = matching_reliability(publishers)
         self.publishers_seen = self.publishers_seen or wanted is not None
         if wanted is None or wanted == self.reliability:
             return None
         before, self.reliability = self.reliability, wanted
-        self.node.destroy_subscription(self.subscription)
+        self._retiring.append((self.subscription, time.monotonic()))
         self.subscription = self._create()
         return (f'input QoS on {self.topic}: {before} -> {wanted} '
                 '(qos_reliability auto: matching its publishers)')

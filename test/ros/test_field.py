@@ -172,3 +172,19 @@ def test_locator_every_reaches_the_estimator_at_run_time(executor, weights_path)
     refused = node.set_parameters([Parameter('locator_every', value=0)])[0]
     assert not refused.successful and 'locator_every' in refused.reason
     assert node.estimator.locator_every == 1
+
+
+def test_auto_switch_loses_and_duplicates_no_frame(executor, weights_path):
+    node = add(executor, make_node(weights_path))
+    camera = add(executor, Node('camera'))
+    image_pub = camera.create_publisher(Image, 'depth/image', 5)  # reliable
+    assert spin_until(executor, lambda: image_pub.get_subscription_count() > 0)
+    depth = blob_frame()[0]
+    stamps = range(1, 31)  # 3 s at 10 Hz: the switch to reliable happens in between
+    for stamp in stamps:
+        image_pub.publish(depth_image_msg(depth, header(stamp)))
+        spin_until(executor, lambda: False, 0.1)
+    assert node.image_input.actual_reliability == 'reliable'
+    assert spin_until(executor, lambda: node.worker.stats.summary()['frames_in'] >= len(stamps))
+    spin_until(executor, lambda: False, 0.5)
+    assert node.worker.stats.summary()['frames_in'] == len(stamps)
