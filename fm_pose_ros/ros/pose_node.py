@@ -152,7 +152,9 @@ class PoseNode(Node):
 
     def _check_inputs(self):
         """Timer: follow the publishers' reliability (auto); warn once about large frames."""
-        for subscription in (self.image_input, self.info_input):
+        # CameraInfo first: the executor takes subscriptions in creation order, and a frame
+        # taken before its CameraInfo would be skipped
+        for subscription in (self.info_input, self.image_input):
             line = subscription.update()
             if line:
                 self.get_logger().info(line)

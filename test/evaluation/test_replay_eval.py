@@ -240,6 +240,8 @@ def play_with_ground_truth(frames, stamps, recorder_ready):
         assert spin_until(executor, lambda: probe.image_pub.get_subscription_count() > 0
                           and probe.count_publishers('/hand_joints') > 0, 30)
         recorder_ready()
+        # the recorder saw our publishers; wait until our ground-truth publisher sees it too
+        assert spin_until(executor, lambda: gt_pub.get_subscription_count() > 0, 30)
         spin_until(executor, lambda: False, 1.0)  # let the publishers' side match too
         for frame, stamp in zip(frames, stamps):
             probe.send_info(frame['K'], 640, 480, stamp)

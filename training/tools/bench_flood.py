@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """hand_node under an input flood: output rate at 30/120/500 Hz input against lockstep.
 
-``python -m training.tools.bench_flood [--rates 30,120,500] [--duration 10] [--out docs/benchmarks.md]``
+``python -m training.tools.bench_flood [--rates 30,120,500] [--duration 10] [--out FILE]``
 
 Starts ``hand_node`` as its console script (default transport, ``qos_reliability`` auto) and
 publishes VGA 16UC1 frames from this process for ``--duration`` s per input rate, counting the

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Run the ROS process tests again and again: do they pass every time, and never hang?
 
-``python -m training.tools.bench_process_tests [--runs 20] [--timeout 900] [--out docs/benchmarks_process_loop.md]``
+``python -m training.tools.bench_process_tests [--runs 20] [--timeout 900] [--out FILE]``
 
 Each run is ``python -m pytest -q -p no:cacheprovider -m integration test/ros`` in its own
 process group, killed (SIGKILL to the group) when it passes ``--timeout`` seconds. Writes one
