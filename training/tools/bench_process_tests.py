@@ -1,6 +1,6 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Run the ROS process tests again and again: do they pass every time, and never hang?
+"""Run the ROS process tests again and again: they must pass every time and never hang.
 
 ``python -m training.tools.bench_process_tests [--runs 20] [--timeout 900] [--out FILE]``
 

@@ -33,7 +33,7 @@ DRAIN_S = 3.0   # after the last frame: answers still on their way
 
 
 def publish(frames, rate, reliability):
-    """Publisher process body: send the frames, count answers; print one JSON line."""
+    """Send the frames, count the answers, print one JSON line (the publisher process)."""
     from geometry_msgs.msg import PoseArray
     import rclpy
     from rclpy.qos import QoSProfile, ReliabilityPolicy
