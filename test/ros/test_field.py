@@ -5,6 +5,7 @@
 from conftest import blob_frame
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from geometry_msgs.msg import PoseArray
+import numpy as np
 import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
@@ -188,3 +189,20 @@ def test_auto_switch_loses_and_duplicates_no_frame(executor, weights_path):
     assert spin_until(executor, lambda: node.worker.stats.summary()['frames_in'] >= len(stamps))
     spin_until(executor, lambda: False, 0.5)
     assert node.worker.stats.summary()['frames_in'] == len(stamps)
+
+
+def test_ten_megabyte_frames_arrive_from_a_reliable_publisher(executor, weights_path):
+    """Frames of ~10 MB: auto QoS turns reliable for a reliable camera, and they arrive."""
+    node = add(executor, make_node(weights_path))
+    camera = add(executor, Node('camera'))
+    image_pub = camera.create_publisher(Image, 'depth/image', 2)  # reliable, as drivers can
+    assert spin_until(executor, lambda: node.image_input.actual_reliability == 'reliable', 10)
+    assert spin_until(executor, lambda: image_pub.get_subscription_count() > 0)
+    big = depth_image_msg(np.full((2048, 2560), 800.0, np.float32), header(1))  # 10.5 MB
+    assert len(big.data) > 10 * 10**6
+    for stamp in range(1, 6):
+        big.header.stamp.sec = stamp
+        image_pub.publish(big)
+        spin_until(executor, lambda: False, 0.3)
+    assert spin_until(executor, lambda: node.worker.stats.summary().get('frames_in', 0) >= 5,
+                      20), node.worker.stats.summary()
