@@ -1,6 +1,6 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Benchmark hand_node as users run it: its own process, VGA 16UC1 over Fast DDS (LARGE_DATA).
+"""Benchmark hand_node as users run it (own process), VGA 16UC1 over Fast DDS (default transport).
 
 ``python -m training.tools.bench_node [--frames 300] [--out docs/benchmarks_node.md]``
 
@@ -84,7 +84,7 @@ def main(argv=None):
         f'{os.cpu_count()} cores -->',
         f'Command: `{command.strip()}`', '', network_line(), '',
         f'{args.frames} real-like VGA 16UC1 frames; node threads=2, device cpu, '
-        'FASTDDS_BUILTIN_TRANSPORTS=LARGE_DATA on both sides.', '',
+        'Fast DDS default transport (no transport variables).', '',
         '| backend | input | published | node in | node out | dropped by queue | '
         'output Hz | node processing p50 / p99 ms | end-to-end p50 / p99 ms |',
         '|---|---|---|---|---|---|---|---|---|', *rows, ''])
