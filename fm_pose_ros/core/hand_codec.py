@@ -102,14 +102,14 @@ def locate_hand(depth_mm, K, settings=CropSettings()):
     mask = valid & (depth <= closest + settings.cube_mm[2])
     com = centre_of_mass(depth, mask, K)
     for _ in range(settings.com_iterations):
-        refined = _centre_of_mass_in_cube(depth, com, K, settings)
+        refined = centre_of_mass_in_cube(depth, com, K, settings)
         if refined is None:
             return None
         shift = np.linalg.norm(refined - com)
         com = refined
         if shift < 1.0:
             break
-    if _count_in_cube(depth, com, K, settings) < settings.min_hand_pixels:
+    if count_in_cube(depth, com, K, settings) < settings.min_hand_pixels:
         return None
     return com
 
@@ -135,12 +135,14 @@ def _cube_window(depth, com, K, settings):
     return window, inside, (r0, c0)
 
 
-def _count_in_cube(depth, com, K, settings):
+def count_in_cube(depth, com, K, settings):
+    """Count the depth pixels inside the cube around ``com`` (mm, camera frame)."""
     window, inside, _ = _cube_window(depth, com, K, settings)
     return 0 if window is None else int(inside.sum())
 
 
-def _centre_of_mass_in_cube(depth, com, K, settings):
+def centre_of_mass_in_cube(depth, com, K, settings):
+    """Return the centre of mass (mm) of the pixels in the cube around ``com``, or None."""
     window, inside, origin = _cube_window(depth, com, K, settings)
     if window is None or inside.sum() < settings.min_hand_pixels:
         return None

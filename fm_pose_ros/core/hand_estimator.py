@@ -21,7 +21,7 @@ from fm_pose_ros.core.backends import make_backend, resolve_backend, resolve_dev
 from fm_pose_ros.core.camera import check_intrinsics
 from fm_pose_ros.core.finite import require_finite
 from fm_pose_ros.core.hand_codec import (
-    _centre_of_mass_in_cube, _count_in_cube, HandCodec, locate_hand)
+    centre_of_mass_in_cube, count_in_cube, HandCodec, locate_hand)
 from fm_pose_ros.core.hand_locator import HandLocator
 from fm_pose_ros.core.weights import load_hand_parts
 
@@ -104,10 +104,10 @@ class HandEstimator:
         if age + 1 >= self.locator_every:
             return None
         depth = np.asarray(depth_mm, np.float32)
-        refined = _centre_of_mass_in_cube(depth, com, K, self.crop_settings)
+        refined = centre_of_mass_in_cube(depth, com, K, self.crop_settings)
         if refined is None or np.linalg.norm(refined - com) > TRACK_JUMP_MM:
             return None
-        if _count_in_cube(depth, refined, K, self.crop_settings) < TRACK_KEEP_FRACTION * pixels:
+        if count_in_cube(depth, refined, K, self.crop_settings) < TRACK_KEEP_FRACTION * pixels:
             return None
         return refined
 
@@ -128,7 +128,7 @@ class HandEstimator:
             self._track = None
             return None
         if self.locate is not None and self.locator_every > 1:
-            pixels = _count_in_cube(np.asarray(depth_mm, np.float32), com, K, self.crop_settings)
+            pixels = count_in_cube(np.asarray(depth_mm, np.float32), com, K, self.crop_settings)
             self._track = (np.asarray(com, np.float64), pixels, age)
         return com
 
