@@ -34,7 +34,7 @@ HAND_PARAMS = {
                              in_range(0.0, 20.0), read_only=False),
     'depth_max_m': ParamSpec(1.5, 'Ignore depth farther than this (m) when finding the hand.',
                              in_range(0.01, 20.0), read_only=False),
-    'locator_every': ParamSpec(5, 'Learned locator: run it at least every N frames; between '
+    'locator_every': ParamSpec(1, 'Learned locator: run it at least every N frames; between '
                                'runs the hand is tracked from the last centre (1 = every '
                                'frame; it also runs whenever tracking is lost).',
                                in_range(1, 1000), read_only=False),
