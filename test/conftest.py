@@ -43,6 +43,15 @@ OBJECT_T = np.array([0.03, -0.02, 0.45])
 OBJECT_EVERYWHERE, OBJECT_NOWHERE = 10.0, -10.0  # locator logits
 
 
+@pytest.fixture(scope='module')
+def ros():
+    """Initialise rclpy for a module's in-process nodes; shut it down after them."""
+    import rclpy
+    rclpy.init()
+    yield
+    rclpy.shutdown()
+
+
 def write_untrained(path, seed=0, net_cfg=NetConfig(), crop=CropSettings()):
     """Write a seeded, untrained hand model (metadata ``trained: false``) to ``path``."""
     torch.manual_seed(seed)

@@ -42,6 +42,7 @@ from fm_pose_ros.ros.node_params import (
     COMMON_PARAMS, declare_and_read, make_set_callback, params_file_warnings)
 
 THROTTLE_S = 5.0
+FIRST_INFO_WAIT_S = 0.5  # how long an image may wait for the first CameraInfo
 NO_INPUT_THROTTLE_S = 10.0
 SPIN_TIMEOUT_S = 0.2  # a signal is acted on within this time
 QOS_CHECK_S = 1.0      # qos_reliability auto: how often the publishers are re-read
@@ -188,7 +189,7 @@ class PoseNode(Node):
         try:
             msg = deserialize_message(raw, Image) if isinstance(raw, bytes) else raw
             header = msg.header
-            camera = self.camera_K
+            camera = self._camera()
             if camera is None:
                 raise Skip('no_camera_info', 'no CameraInfo received yet on '
                            f'{self.info_input.topic}')
@@ -210,6 +211,17 @@ class PoseNode(Node):
         self._publish(header, result, image, camera[0])
         stats.count('frames_out')
         stats.add_latency((time.perf_counter() - received) * 1e3)
+
+    def _camera(self):
+        """Worker thread: the last CameraInfo's camera, waiting briefly for the first one.
+
+        An image and its CameraInfo travel on separate topics, so the first image can overtake
+        the first CameraInfo; the executor thread keeps receiving while this one waits.
+        """
+        deadline = time.monotonic() + FIRST_INFO_WAIT_S
+        while self.camera_K is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return self.camera_K
 
     def _publish_not_found(self, header):
         """Publish the documented "processed, nothing found" signal for a frame."""

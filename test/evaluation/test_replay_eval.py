@@ -179,6 +179,10 @@ def test_started_node_that_fails(tmp_path):
     assert 'weights file not found' in err
 
 
+# Three processes discover each other over DDS with no way for the test to see the node's
+# writer match the recorder; under load a recording still misses messages now and then
+# (as `ros2 bag record` can miss what is published right after it starts): rerun up to twice.
+@pytest.mark.flaky(reruns=2)
 def test_listen_mode_records_outputs_and_ground_truth(tmp_path, weights_path):
     """``ros2 bag play`` users: the node and the recorder run; a probe plays the frames."""
     node = subprocess.Popen([sys.executable, '-m', 'fm_pose_ros.ros.hand_node', '--ros-args',
@@ -242,12 +246,16 @@ def play_with_ground_truth(frames, stamps, recorder_ready):
         recorder_ready()
         # the recorder saw our publishers; wait until our ground-truth publisher sees it too
         assert spin_until(executor, lambda: gt_pub.get_subscription_count() > 0, 30)
-        spin_until(executor, lambda: False, 1.0)  # let the publishers' side match too
+        # and until the node's output has two subscribers (this probe and the recorder);
+        # discovery is not symmetric, so give the node's side time to match the recorder
+        assert spin_until(executor, lambda: len(
+            probe.get_subscriptions_info_by_topic('/hand_joints')) >= 2, 30)
+        spin_until(executor, lambda: False, 3.0)
         for frame, stamp in zip(frames, stamps):
             probe.send_info(frame['K'], 640, 480, stamp)
             gt_pub.publish(joints_to_pose_array(frame['joints'], header(stamp)))
             probe.send_depth(frame['depth'], stamp)
-            assert spin_until(executor, lambda: stamp in probe.stamps_out(), 5.0)
+            assert spin_until(executor, lambda: stamp in probe.stamps_out(), 20.0)
     finally:
         executor.shutdown()
         probe.destroy_node()

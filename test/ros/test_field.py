@@ -7,7 +7,6 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from geometry_msgs.msg import PoseArray
 import numpy as np
 import pytest
-import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -21,13 +20,6 @@ from fm_pose_ros.ros.hand_node import HandNode
 from fm_pose_ros.ros.health import NO_INPUT_WARN_S
 
 pytestmark = pytest.mark.integration  # DDS, subprocesses or colcon
-
-
-@pytest.fixture(scope='module')
-def ros():
-    rclpy.init()
-    yield
-    rclpy.shutdown()
 
 
 def make_node(weights_path, namespace=None, **params):

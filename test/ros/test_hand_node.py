@@ -5,7 +5,6 @@
 from conftest import blob_frame
 import numpy as np
 import pytest
-import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from ros_probe import FRAME_ID, header, Probe, send_and_wait, spin_until, stamp_ns
@@ -18,13 +17,6 @@ from fm_pose_ros.ros.hand_messages import pose_array_to_joints
 from fm_pose_ros.ros.hand_node import HandNode
 
 pytestmark = pytest.mark.integration  # DDS, subprocesses or colcon
-
-
-@pytest.fixture(scope='module')
-def ros():
-    rclpy.init()
-    yield
-    rclpy.shutdown()
 
 
 def make_node(weights_path, **params):
@@ -68,6 +60,17 @@ def test_proof_of_life_pose_array(rig):
     assert debug.encoding == 'bgr8' and (debug.height, debug.width) == (480, 640)
     assert stamp_ns(debug.header.stamp) == stamp
     assert len(probe.markers[-1].markers[1].points) == 2 * 14
+
+
+def test_a_first_image_that_overtakes_its_camera_info_is_answered(rig):
+    node, probe, executor = rig
+    depth, K, _ = blob_frame()
+    probe.send_depth(depth, 55)                 # before any CameraInfo reached the node
+    spin_until(executor, lambda: False, 0.1)
+    probe.send_info(K, 640, 480, 55)
+    assert spin_until(executor, lambda: 55 in probe.stamps_out())
+    assert len(probe.joints[-1].poses) == NUM_JOINTS
+    assert node.worker.stats.counts['no_camera_info'] == 0
 
 
 def test_32fc1_with_nan_holes_still_works(rig):

@@ -10,7 +10,6 @@ node alive and answering the next good frame with a finite pose.
 from conftest import blob_frame
 import numpy as np
 import pytest
-import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from ros_probe import header, Probe, send_and_wait, spin_until
@@ -27,13 +26,6 @@ pytestmark = pytest.mark.integration  # DDS
 
 FUZZ_MESSAGES = 300
 ENCODINGS = ('16UC1', '32FC1', 'mono16', 'mono8', 'bgr8', 'rgba8', '', 'unknown', '16SC1')
-
-
-@pytest.fixture(scope='module')
-def ros():
-    rclpy.init()
-    yield
-    rclpy.shutdown()
 
 
 def write_overflowing_hand(path):

@@ -14,7 +14,6 @@ from conftest import (
 import cv2
 import numpy as np
 import pytest
-import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from ros_probe import COLOR_FRAME_ID, header, ObjectProbe, send_and_wait, spin_until, stamp_ns
@@ -30,13 +29,6 @@ from fm_pose_ros.ros.object_node import ObjectNode
 pytestmark = pytest.mark.integration  # DDS, subprocesses or colcon
 
 TOLERANCE_M = 0.003
-
-
-@pytest.fixture(scope='module')
-def ros():
-    rclpy.init()
-    yield
-    rclpy.shutdown()
 
 
 def make_node(weights_path, **params):
