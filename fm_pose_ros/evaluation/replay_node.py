@@ -7,15 +7,19 @@ Hand task: ``/hand_joints`` PoseArrays, decoded to joints (14, 3) mm; object tas
 ``time.perf_counter()`` seconds; stamps are header stamps in integer ns.
 """
 
+import copy
 from dataclasses import dataclass, field
 import time
 
+from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseArray, PoseStamped
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
+from rclpy.qos import ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Header
 from tqdm import tqdm
 
 from fm_pose_ros.evaluation.bags import stamp_ns
@@ -24,6 +28,7 @@ from fm_pose_ros.ros.hand_messages import pose_array_to_joints
 from fm_pose_ros.ros.object_messages import pose_stamped_to_pose
 
 SETTLE_S = 1.0  # after discovery, time for the node's side to match our publishers
+RELIABLE_WAIT_S = 5.0  # how long to wait for the node's input to follow our reliable publisher
 MAX_SILENT_FRAMES = 5  # lockstep: give up when the node answered none of the first N frames
 DRAIN_SPINS = 4  # realtime: callbacks handled between two publications when behind schedule
 # task -> (output and ground-truth message type, message -> joints mm or (R, t m))
@@ -112,6 +117,7 @@ def wait_for_node(args, player, executor, alive):
     """Wait until a node subscribes to our image topic and publishes outputs; error or None."""
     def ready():
         return (not alive() or player.image_pub.get_subscription_count() > 0
+                and player.info_pub.get_subscription_count() > 0
                 and player.count_publishers(args.output_topic) > 0)
     if not spin_until(executor, ready, args.wait):
         return (f'no {args.task} node subscribed to {player.image_pub.topic_name} and '
@@ -119,7 +125,18 @@ def wait_for_node(args, player, executor, alive):
     if not alive():
         return f'{args.task}_node exited before it was ready'
     spin_until(executor, lambda: not alive(), SETTLE_S)  # discovery is not symmetric
+    # our publisher is reliable: a node on qos_reliability auto switches to reliable once it
+    # has seen it; frames sent before that travel best effort, and large ones get lost
+    spin_until(executor, lambda: not alive() or all(
+        _reliable_reader(player, pub) for pub in (player.image_pub, player.info_pub)),
+        RELIABLE_WAIT_S)
     return None
+
+
+def _reliable_reader(player, publisher):
+    """Whether a reliable subscription reads the topic of ``publisher``."""
+    readers = player.get_subscriptions_info_by_topic(publisher.topic_name)
+    return any(r.qos_profile.reliability == ReliabilityPolicy.RELIABLE for r in readers)
 
 
 def replay(args, messages, alive=lambda: True):
@@ -130,12 +147,39 @@ def replay(args, messages, alive=lambda: True):
     """
     with _Session(args) as (player, executor):
         problem = wait_for_node(args, player, executor, alive)
+        if not problem:
+            _warm_up(args, messages, player, executor, alive)
         result = (ReplayResult(problem=problem) if problem else
                   _publish_all(args, messages, player, executor, alive))
         result.topics = {'image_out': player.image_pub.topic_name,
                          'info_out': player.info_pub.topic_name,
                          'output': player.output_sub.topic_name}
         return result
+
+
+def _warm_up(args, messages, player, executor, alive):
+    """Send the first frame until the node answers it; that answer is not scored.
+
+    Discovery, a node switching its input QoS to follow our publishers, and its first
+    inference all happen here, outside the measurement (the node's own statistics count
+    these frames). A node that just started may still be loading its weights while the
+    endpoints of an earlier, stopped one are still announced: wait up to ``--wait``.
+    """
+    if not messages['image']:
+        return
+    bag_time, first = messages['image'][0]
+    info = _info_for(stamp_ns(first.header), bag_time, _camera_infos(messages), {})
+    image = copy.copy(first)  # a stamp of its own: a node may drop a repeated stamp
+    image.header = Header(frame_id=first.header.frame_id,
+                          stamp=Time(sec=max(first.header.stamp.sec - 1, 0),
+                                     nanosec=first.header.stamp.nanosec))
+    deadline = time.perf_counter() + args.wait
+    while not player.outputs and alive() and time.perf_counter() < deadline:
+        if info is not None:
+            player.info_pub.publish(info)
+        player.image_pub.publish(image)
+        spin_until(executor, lambda: bool(player.outputs) or not alive(), 0.5)
+    player.outputs.clear()
 
 
 def _camera_infos(messages):
