@@ -16,6 +16,8 @@ import time
 
 import numpy as np
 
+from fm_pose_ros.core.fileio import atomic_write_text
+
 K_VGA = np.array([[475.0, 0.0, 319.5], [0.0, 475.0, 239.5], [0.0, 0.0, 1.0]])
 FINAL_MARK = 'final stats: '
 
@@ -90,5 +92,4 @@ def replace_section(path, name, text):
         new = head + block + rest.split(end, 1)[1].lstrip('\n')
     else:
         new = old.rstrip('\n') + ('\n\n' if old else '') + block
-    with open(path, 'w', encoding='utf-8') as handle:
-        handle.write(new)
+    atomic_write_text(path, new)

@@ -31,13 +31,12 @@ from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
-from fm_pose_ros.core.fileio import atomic_write_text
 from fm_pose_ros.core.resources import default_weights
 from fm_pose_ros.ros.camera_messages import camera_info_msg
 from fm_pose_ros.ros.hand_messages import depth_image_msg, pose_array_to_joints
 from training.hand.datasets import pose_sequence, real_like_frames
+from training.tools.node_bench_common import replace_section
 
-BEGIN, END = '<!-- soak:begin -->', '<!-- soak:end -->'
 STATS_MARK = 'final stats: '
 DISTINCT_FRAMES = 30
 WARM_UP_S = 60.0  # RSS samples before this are start-up, not growth (when enough remain)
@@ -192,18 +191,6 @@ def result_table(args, samples, feeder, stats, argv):
     return '\n'.join(lines + [f'| {name} | {value} |' for name, value in rows]) + '\n'
 
 
-def write_section(doc, table):
-    """Replace the text between the soak markers of ``doc`` (append them if missing)."""
-    text = open(doc, encoding='utf-8').read() if os.path.exists(doc) else ''
-    section = f'{BEGIN}\n{table}{END}'
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip('\n') + f'\n\n{section}\n'
-    atomic_write_text(doc, text)
-
-
 def read_lines(process, lines):
     """Collect the node's output lines (on a thread: the pipe never fills)."""
     for line in process.stdout:
@@ -239,7 +226,7 @@ def main(argv=None):
     table = result_table(args, samples, feeder, stats, argv)
     print(table, end='')
     if args.doc:
-        write_section(args.doc, table)
+        replace_section(args.doc, 'soak', table)
     return 0
 
 
