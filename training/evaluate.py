@@ -30,7 +30,7 @@ def main(argv=None):
     parser.add_argument('--config', help='YAML overrides (data section used)')
     parser.add_argument('--set', action='append', default=[], metavar='KEY=VALUE')
     parser.add_argument('--split', choices=('test', 'val'), default='test',
-                        help='hand: the test frames or the held-out validation frames (tuning)')
+                        help='the test frames or the held-out validation frames (tuning)')
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format='%(message)s')
     try:
@@ -50,12 +50,14 @@ def main(argv=None):
 def evaluate_file(weights, config=None, set_items=(), split='test'):
     """Report of a weights file on its task's test set (the config it was trained with).
 
-    ``split='val'`` (hands): on the held-out validation frames instead, for tuning.
+    ``split='val'``: on the held-out validation frames instead, for tuning.
     """
     metadata = read_metadata(weights)
     training = {k: v for k, v in metadata.get('training', {}).items() if k != 'steps'}
     base = from_dict(training) if training else None
     cfg = load_config(config, set_items, base=base, task=metadata.get('task', 'hand'))
+    if split == 'test':                         # no need to prepare the validation frames
+        cfg = replace(cfg, data=replace(cfg.data, num_real_val=0))
     if cfg.task == 'object':
         from fm_pose_ros.core.object_estimator import ObjectEstimator
         data = make_training_data(cfg, train=False)
@@ -66,8 +68,6 @@ def evaluate_file(weights, config=None, set_items=(), split='test'):
         model, locator, _, _ = load_hand_parts(weights)
         if locator is None:
             cfg = replace(cfg, data=replace(cfg.data, locator_steps=0))
-        if split == 'test':                     # no need to prepare the validation frames
-            cfg = replace(cfg, data=replace(cfg.data, num_real_val=0))
         data = make_training_data(cfg, False, locator)
         report = data.evaluate(predictor(model, 'cpu'), split)
         report['twin_mean_joint_error_mm'] = data.evaluate_twins(model, split=split)

@@ -16,6 +16,8 @@ comparison and the exemplar baseline serve both tasks: ``synthetic_batch``,
 - Test: real-like full frames with other background photos (or the BOP test split),
   evaluated end to end exactly as the node runs (locator, crop, network, re-centring, PnP)
   via ObjectEstimator.
+- Validation (for tuning; built-in benchmark only): real-like frames over a third set of
+  backgrounds (``VAL_PHOTOS``), other poses; same end-to-end evaluation.
 - The locator (coarse segmentation) is trained once per data config on synthetic low-
   resolution renders and the real-like training frames, cached, and shared by all methods.
 """
@@ -34,7 +36,7 @@ from fm_pose_ros.core.weights import object_metadata, save_weights, weight_modul
 from fm_pose_ros.evaluation.metrics import latency_stats, object_metrics
 from training.object.datasets import (
     composite, corner_pixels, K_LINEMOD, load_photos, real_frames, sample_poses,
-    synthetic_background, synthetic_lighting, TEST_PHOTOS, TRAIN_PHOTOS)
+    synthetic_background, synthetic_lighting, TEST_PHOTOS, TRAIN_PHOTOS, VAL_PHOTOS)
 from training.object.meshes import load_mesh
 
 LOGGER = logging.getLogger(__name__)
@@ -57,25 +59,29 @@ class ObjectTrainingData:
     """The streams the training loop asks for, for one object mesh."""
 
     headline = 'add_acc'
-    val = None                  # no validation split for objects yet
 
     def __init__(self, cfg, train=True):
         self.cfg, self.ocfg = cfg, cfg.object
         self.settings = self.ocfg.crop
         self._renderer = None
         seed, data = cfg.data.seed, cfg.data
+        self.val = None         # BOP sets: tune on their own held-out scenes
         if self.ocfg.bop_root:
             self.mesh = self._bop_mesh()
             self.test = self._bop_frames(self.ocfg.bop_test_split, data.num_real_test)
         else:
             self.mesh = load_mesh(self.ocfg.mesh, self.ocfg.units, self.ocfg.scale,
                                   self.ocfg.symmetric)
-            self.test = list(real_frames(
-                self.renderer, self.mesh, np.random.default_rng([seed, 2]), data.num_real_test,
-                load_photos(TEST_PHOTOS), self.ocfg.up_axis, self.ocfg.distance_m))
+            self.test = self._builtin_frames([seed, 2], data.num_real_test, TEST_PHOTOS)
+            if data.num_real_val:
+                self.val = self._builtin_frames([seed, 3], data.num_real_val, VAL_PHOTOS)
         self.info = self.mesh.info()
         self.train = self._prepare_train(np.random.default_rng([seed, 1])) if train else None
         self._locator = None
+
+    def _builtin_frames(self, seed, count, photos):
+        return list(real_frames(self.renderer, self.mesh, np.random.default_rng(seed), count,
+                                load_photos(photos), self.ocfg.up_axis, self.ocfg.distance_m))
 
     def _bop_mesh(self):
         from training.object.bop import load_models_info
@@ -198,14 +204,20 @@ class ObjectTrainingData:
 
     def evaluate(self, predict, split='test'):
         """End-to-end metrics of ``predict`` (crops -> outputs) with the shared locator."""
+        self.frames(split)
         return self.evaluate_estimator(self.estimator(predict), split)
 
+    def frames(self, split):
+        """The test (or ``'val'``) frames; ValueError when there are no validation frames."""
+        if split == 'val' and self.val is None:
+            raise ValueError('no validation frames here (data.num_real_val=0 or a BOP set)')
+        return self.val if split == 'val' else self.test
+
     def evaluate_estimator(self, estimator, split='test'):
-        """End-to-end metrics of an ObjectEstimator on the real-like test frames."""
-        if split != 'test':
-            raise ValueError('the object task has no validation split yet: --split test')
+        """End-to-end metrics of an ObjectEstimator on the test (or ``'val'``) frames."""
+        frames = self.frames(split)
         pred_R, pred_t, latency = [], [], []
-        for frame in self.test:
+        for frame in frames:
             start = time.perf_counter()
             try:
                 estimate = estimator.estimate(frame['rgb'], frame['K'])
@@ -215,12 +227,12 @@ class ObjectTrainingData:
                 pred_R.append(np.full((3, 3), np.nan))
                 pred_t.append(np.full(3, np.nan))
             latency.append((time.perf_counter() - start) * 1e3)
-        gt_R, gt_t = [f['R'] for f in self.test], [f['t'] for f in self.test]
-        metrics = object_metrics(pred_R, pred_t, gt_R, gt_t, [f['K'] for f in self.test],
+        gt_R, gt_t = [f['R'] for f in frames], [f['t'] for f in frames]
+        metrics = object_metrics(pred_R, pred_t, gt_R, gt_t, [f['K'] for f in frames],
                                  np.asarray(self.info['points_m']), self.info['diameter_m'],
                                  self.mesh.symmetric)
         found = int(np.isfinite(np.asarray(pred_t)).all(axis=1).sum())
-        return {'task': 'object', 'frames_in': len(self.test), 'frames_out': found, **metrics,
+        return {'task': 'object', 'frames_in': len(frames), 'frames_out': found, **metrics,
                 'latency_ms': latency_stats(latency), 'fps': float('nan'),
                 'estimate_ms_per_frame': float(np.mean(latency))}
 

@@ -33,6 +33,8 @@ FRAME_SIZE = (640, 480)  # width, height
 TRAIN_PHOTOS = ('astronaut.png', 'coffee.png', 'chelsea.png', 'motorcycle_left.png',
                 'hubble_deep_field.jpg', 'ihc.png', 'retina.jpg')
 TEST_PHOTOS = ('rocket.jpg', 'motorcycle_right.png', 'color.png')
+# validation backgrounds: textures seen neither in training nor in the test frames
+VAL_PHOTOS = ('grass.png', 'gravel.png', 'brick.png', 'chessboard_RGB.png')
 UP_AXES = {'+x': (1, 0, 0), '-x': (-1, 0, 0), '+y': (0, 1, 0), '-y': (0, -1, 0),
            '+z': (0, 0, 1), '-z': (0, 0, -1)}
 

@@ -10,7 +10,7 @@ from training.config import load_config
 
 pytest.importorskip('moderngl')
 
-TINY = ['data.num_real_train=24', 'data.num_real_test=6', 'object.locator_steps=4',
+TINY = ['data.num_real_train=24', 'data.num_real_test=6', 'data.num_real_val=4', 'object.locator_steps=4',
         'object.locator_batch=4', 'net.stage_channels=[8, 16, 16, 32]', 'net.feature_dim=64',
         'net.dropout=0.0', 'optim.batch_size=16', 'optim.stage1_steps=60',
         'optim.stage2_steps=10', 'eval_every=1000', 'ckpt_every=1000', 'log_every=1000',
@@ -101,7 +101,17 @@ def test_bop_dataset_as_the_real_domain(tmp_path):
     assert data.train['twin'].shape == (5, 64, 64, 3) and data.train['twin'].any()
 
 
-def test_objects_have_no_validation_split_yet(data):
+def test_validation_frames_are_their_own_backgrounds_and_poses(data):
+    assert len(data.val) == 4
+    for frame in data.val:
+        assert not any(np.array_equal(frame['R'], other['R']) for other in data.test)
+    report = data.evaluate(lambda crops: np.zeros((len(crops), 16), np.float32), 'val')
+    assert report['frames_in'] == 4
+
+
+def test_no_validation_frames_is_a_clear_error(tmp_path):
+    from training.object.data import ObjectTrainingData
+    data = ObjectTrainingData(tiny_config(tmp_path, 'data.num_real_val=0'), train=False)
     assert data.val is None
-    with pytest.raises(ValueError, match='no validation split'):
+    with pytest.raises(ValueError, match='no validation frames'):
         data.evaluate(lambda crops: crops, 'val')
