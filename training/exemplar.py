@@ -13,13 +13,16 @@ import torch
 
 
 def describe(model, crops, device='cpu', batch_size=256):
-    """L2-normalised features ``(N, D)`` float32 of crops ``(N, 1, S, S)`` through f."""
+    """L2-normalised features ``(N, D)`` float32 of crops ``(N, C, S, S)`` through f.
+
+    A dense head's maps ``(C', s, s)`` are flattened to ``D = C' s s``.
+    """
     model.eval()
     chunks = []
     with torch.inference_mode():
         for start in range(0, len(crops), batch_size):
             batch = torch.from_numpy(np.ascontiguousarray(crops[start:start + batch_size]))
-            features = model.f(batch.to(device))
+            features = model.f(batch.to(device)).flatten(1)
             chunks.append(torch.nn.functional.normalize(features, dim=1).cpu().numpy())
     return np.concatenate(chunks).astype(np.float32)
 

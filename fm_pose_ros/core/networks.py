@@ -4,13 +4,23 @@
 
 Shapes (B = batch, C = 1 for depth, 3 for RGB):
 - input crop ``(B, C, S, S)`` float32 in [-1, 1] (S = crop size)
-- ``f``: crop -> ``(B, 1024)`` features: a convolutional trunk (``resnet``: 4 residual
-  stages for hands; ``vgg``: 3x3 conv + max-pool stages for objects), no global average
-  pooling, flatten, then 2 FC of 1024 with ReLU
-- ``g``: ``(B, 1024)`` -> ``(B, 1024)``, two residual blocks ``x + FC(ReLU(FC(x)))``;
-  applied to features of REAL images only
-- ``h``: ``(B, 1024)`` -> ``(B, num_outputs)``: 42 normalised joint offsets (hand_codec) or
-  16 normalised corner projections (object_codec)
+- ``head='fc'`` (the paper's holistic networks):
+  - ``f``: crop -> ``(B, 1024)`` features: a convolutional trunk (``resnet``: residual
+    stages for hands; ``vgg``: 3x3 conv + max-pool stages for objects), no global average
+    pooling, flatten, then 2 FC of 1024 with ReLU
+  - ``g``: ``(B, 1024)`` -> ``(B, 1024)``, two residual blocks ``x + FC(ReLU(FC(x)))``;
+    applied to features of REAL images only
+  - ``h``: ``(B, 1024)`` -> ``(B, num_outputs)``: 42 normalised joint offsets (hand_codec)
+    or 16 normalised corner projections (object_codec)
+- ``head='dense'`` (per-cell voting, a generalisation of the paper to feature maps):
+  - ``f``: the trunk, then two 3x3 conv layers at its last resolution -> maps
+    ``(B, Cf, s, s)`` (Cf = last stage's channels, s = ``final_map_size()``)
+  - ``g``: two residual blocks of 1x1 convolutions on the maps (same shape)
+  - ``h``: a 1x1 convolution gives, per cell and keypoint, a logit and an offset of
+    ``point_dims`` normalised coordinates; each keypoint is the softmax(logits)-weighted
+    mean over cells of (cell centre + offset) -> ``(B, num_outputs)``, the SAME targets as
+    the FC head (cell centres in the codecs' normalised crop coordinates, x right, y down;
+    a hand joint's depth coordinate has centre 0). Codecs, PnP and the nodes are unchanged.
 
 ``Locator`` is the object node's coarse segmentation network (BB8's first stage): a letterboxed
 full image -> per-cell object probability.
@@ -38,7 +48,9 @@ class NetConfig:
     stage_channels: tuple = (32, 64, 96, 128)  # each stage halves the size
     feature_dim: int = 1024             # size of f's output and g's width (paper: 1024)
     num_outputs: int = 42               # 14 joints x 3
-    dropout: float = 0.3                # on the FC layers of f, training only
+    dropout: float = 0.3                # on the FC layers of f, training only ('fc' head)
+    head: str = 'fc'                    # 'fc' (the paper's) or 'dense' (per-cell voting)
+    point_dims: int = 3                 # coordinates per keypoint: 3 (hand xyz), 2 (object uv)
 
     def to_dict(self):
         """JSON-friendly dict of the arguments."""
@@ -54,6 +66,21 @@ class NetConfig:
     def final_map_size(self):
         """Side of the last feature map: each stage /2, and the resnet stem /2."""
         return self.in_size // (2 ** (len(self.stage_channels) + (self.arch == 'resnet')))
+
+    def check(self):
+        """Raise ValueError on an unknown trunk or head, or outputs that are not keypoints."""
+        if self.arch not in TRUNKS:
+            raise ValueError(f"arch must be one of {', '.join(TRUNKS)}, got {self.arch!r}")
+        if self.head not in HEADS:
+            raise ValueError(f"head must be one of {', '.join(HEADS)}, got {self.head!r}")
+        if self.head == 'dense' and (self.point_dims not in (2, 3)
+                                     or self.num_outputs % self.point_dims):
+            raise ValueError(f'num_outputs {self.num_outputs} is not a whole number of '
+                             f'keypoints of point_dims {self.point_dims} (2 or 3)')
+        if self.final_map_size() < 1:
+            raise ValueError(f'in_size {self.in_size} is too small for '
+                             f'{len(self.stage_channels)} stages')
+        return self
 
 
 class ResidualBlock(nn.Module):
@@ -110,8 +137,6 @@ class FeatureExtractor(nn.Module):
 
     def __init__(self, cfg):
         super().__init__()
-        if cfg.arch not in TRUNKS:
-            raise ValueError(f"arch must be one of {', '.join(TRUNKS)}, got {cfg.arch!r}")
         self.trunk = TRUNKS[cfg.arch](cfg)
         flat = cfg.stage_channels[-1] * cfg.final_map_size() ** 2
         self.fc = nn.Sequential(
@@ -153,15 +178,97 @@ class FeatureMapping(nn.Module):
         return self.blocks(x)
 
 
+class DenseFeatureExtractor(nn.Module):
+    """f of the dense head: crop ``(B, C, S, S)`` -> maps ``(B, Cf, s, s)``."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        channels = cfg.stage_channels[-1]
+        self.trunk = TRUNKS[cfg.arch](cfg)
+        # two more 3x3 layers at the last resolution (the second dilated): each cell sees
+        # the whole object, so every cell can vote for every keypoint
+        self.context = nn.Sequential(*conv_bn_relu(channels, channels),
+                                     *conv_bn_relu(channels, channels, dilation=2))
+
+    def forward(self, x):
+        """Return ``(B, Cf, s, s)`` feature maps."""
+        return self.context(self.trunk(x))
+
+
+class ResidualConv(nn.Module):
+    """One block of the dense g: ``x + conv1x1(ReLU(conv1x1(x)))``."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 1)
+        self.conv2 = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x):
+        """``(B, C, s, s)`` -> ``(B, C, s, s)``."""
+        return x + self.conv2(torch.relu(self.conv1(x)))
+
+
+class ConvFeatureMapping(nn.Module):
+    """g of the dense head: residual 1x1 conv blocks, starting as the identity."""
+
+    def __init__(self, channels, blocks=2):
+        super().__init__()
+        self.blocks = nn.Sequential(*[ResidualConv(channels) for _ in range(blocks)])
+        for block in self.blocks:
+            nn.init.zeros_(block.conv2.weight)
+            nn.init.zeros_(block.conv2.bias)
+
+    def forward(self, x):
+        """``(B, C, s, s)`` real-image maps -> synthetic-like maps."""
+        return self.blocks(x)
+
+
+class VotingHead(nn.Module):
+    """h of the dense head: maps ``(B, Cf, s, s)`` -> keypoints ``(B, K * D)``.
+
+    Per cell and keypoint: a logit and a ``D``-vector offset. Keypoint = sum over cells of
+    softmax(logits) x (cell centre + offset); cell centres are in normalised crop
+    coordinates ``(c - (S - 1) / 2) / (S / 2)`` (x, y; 0 for a third coordinate).
+    """
+
+    def __init__(self, channels, cfg):
+        super().__init__()
+        self.points, self.dims = cfg.num_outputs // cfg.point_dims, cfg.point_dims
+        self.conv = nn.Conv2d(channels, self.points * (1 + self.dims), 1)
+        side, stride = cfg.final_map_size(), cfg.in_size / cfg.final_map_size()
+        pixels = torch.arange(side, dtype=torch.float32) * stride + (stride - 1) / 2
+        coords = (pixels - (cfg.in_size - 1) / 2) / (cfg.in_size / 2)
+        y, x = torch.meshgrid(coords, coords, indexing='ij')
+        centres = torch.stack([x, y] + [torch.zeros_like(x)] * (self.dims - 2))
+        self.register_buffer('centres', centres.reshape(1, 1, self.dims, -1), persistent=False)
+
+    def forward(self, maps):
+        """Return ``(B, K * D)`` keypoints in the codec's normalised coordinates."""
+        out = self.conv(maps).flatten(2)                        # (B, K * (1 + D), s * s)
+        logits = out[:, :self.points]                           # (B, K, s * s)
+        offsets = out[:, self.points:].reshape(out.shape[0], self.points, self.dims, -1)
+        weights = torch.softmax(logits, dim=-1).unsqueeze(2)    # (B, K, 1, s * s)
+        return ((self.centres + offsets) * weights).sum(-1).flatten(1)
+
+
+HEADS = ('fc', 'dense')
+
+
 class FeatureMappingNet(nn.Module):
     """f, g and h together. ``forward(x)`` = ``h(g(f(x)))``, the run-time path on real data."""
 
     def __init__(self, cfg=NetConfig()):
         super().__init__()
-        self.cfg = cfg
-        self.f = FeatureExtractor(cfg)
-        self.g = FeatureMapping(cfg.feature_dim)
-        self.h = nn.Linear(cfg.feature_dim, cfg.num_outputs)
+        self.cfg = cfg.check()
+        if cfg.head == 'dense':
+            channels = cfg.stage_channels[-1]
+            self.f = DenseFeatureExtractor(cfg)
+            self.g = ConvFeatureMapping(channels)
+            self.h = VotingHead(channels, cfg)
+        else:
+            self.f = FeatureExtractor(cfg)
+            self.g = FeatureMapping(cfg.feature_dim)
+            self.h = nn.Linear(cfg.feature_dim, cfg.num_outputs)
 
     def forward(self, x):
         """``(B, C, S, S)`` real crops -> ``(B, num_outputs)`` normalised targets."""
@@ -173,7 +280,7 @@ class FeatureMappingNet(nn.Module):
 
 
 OBJECT_NET = NetConfig(in_size=64, in_channels=3, arch='vgg', stage_channels=(32, 64, 128, 256),
-                       num_outputs=16)
+                       num_outputs=16, point_dims=2)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ OPTIONAL_KEYS = {'joint_names': list, 'locator': dict, 'object': dict, 'training
                  'metrics': dict, 'architecture': str, 'package_version': str}
 # sane bounds of the architecture numbers: a file asking for more is refused before allocating
 NET_BOUNDS = {'in_size': (8, 1024), 'in_channels': (1, 4), 'stem_channels': (1, 1024),
-              'feature_dim': (1, 8192), 'num_outputs': (1, 4096)}
+              'feature_dim': (1, 8192), 'num_outputs': (1, 4096), 'point_dims': (2, 3)}
 LOCATOR_BOUNDS = {'width': (8, 4096), 'height': (8, 4096), 'in_channels': (1, 4)}
 CHANNEL_BOUNDS = (1, 2048)
 MAX_LAYERS = 8

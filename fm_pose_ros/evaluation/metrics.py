@@ -112,20 +112,23 @@ def rotation_errors_deg(pred_R, gt_R):
 def object_metrics(pred_R, pred_t, gt_R, gt_t, K, points, diameter, symmetric):
     """2D projection (< 5 px), ADD(-S) (< 10 % of the diameter) and 5cm5deg accuracies.
 
-    Frames without a prediction have ``pred_R`` / ``pred_t`` = NaN and count as failures.
+    ``add_acc`` is ADD-S for a ``symmetric`` object and ADD otherwise (``add_metric`` says
+    which); ``adds_acc`` is ADD-S for every object (for a near-symmetric one without the flag,
+    the share of frames that are right up to a symmetry). Frames without a prediction have ``pred_R`` / ``pred_t`` = NaN and count as failures.
     Lengths in metres, K ``(N, 3, 3)``, model points ``(P, 3)`` metres.
     """
     gt_R, gt_t = np.asarray(gt_R, np.float64), np.asarray(gt_t, np.float64)
     pred_R, pred_t = np.asarray(pred_R, np.float64), np.asarray(pred_t, np.float64)
     found = np.isfinite(pred_t).all(axis=1)
     count = len(gt_t)
-    add = np.full(count, np.inf)
+    add, adds = np.full(count, np.inf), np.full(count, np.inf)
     proj = np.full(count, np.inf)
     rot = np.full(count, np.inf)
     shift = np.full(count, np.inf)
     points = np.asarray(points, np.float64)
     args = (pred_R[found], pred_t[found], gt_R[found], gt_t[found], points)
     add[found] = add_errors(*args, symmetric)
+    adds[found] = add[found] if symmetric else add_errors(*args, True)
     proj[found] = proj2d_errors(*args, np.asarray(K)[found])
     rot[found] = rotation_errors_deg(pred_R[found], gt_R[found])
     shift[found] = np.linalg.norm(pred_t[found] - gt_t[found], axis=1)
@@ -134,6 +137,7 @@ def object_metrics(pred_R, pred_t, gt_R, gt_t, K, points, diameter, symmetric):
         'add_acc': float((add < 0.1 * diameter).mean()) if count else float('nan'),
         'cm5deg5_acc': float(((shift < 0.05) & (rot < 5.0)).mean()) if count else float('nan'),
         'add_metric': 'ADD-S' if symmetric else 'ADD',
+        'adds_acc': float((adds < 0.1 * diameter).mean()) if count else float('nan'),
         'detected': float(found.mean()) if count else float('nan'),
         'median_add_mm': float(np.median(add) * 1e3) if count else float('nan'),
         'median_proj2d_px': float(np.median(proj)) if count else float('nan'),

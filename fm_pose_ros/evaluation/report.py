@@ -83,7 +83,9 @@ def summary_markdown(report, title, plots):
         accuracy = [f"- 2D projection < 5 px: {100 * report['proj2d_acc']:.1f} %, "
                     f"{report['add_metric']} < 10 % of the diameter: "
                     f"{100 * report['add_acc']:.1f} %, 5cm5deg: "
-                    f"{100 * report['cm5deg5_acc']:.1f} %"]
+                    f"{100 * report['cm5deg5_acc']:.1f} %"
+                    + (f", ADD-S: {100 * report['adds_acc']:.1f} %"
+                       if report['add_metric'] == 'ADD' and 'adds_acc' in report else '')]
     else:
         accuracy = [f"- mean 3D joint error: {report['mean_joint_error_mm']:.2f} mm"]
     lines = [f'# {title}', '',

@@ -60,3 +60,26 @@ def test_locator_runs_the_same_through_onnx(tmp_path):
     assert expected.shape == (2, 1, 30, 40)
     np.testing.assert_allclose(onnx(image), expected, atol=1e-4, rtol=1e-4)
     assert onnx_path_for(path, part='locator') != onnx_path_for(path)
+
+
+def test_a_dense_head_object_file_loads_and_runs_the_same_through_onnx(tmp_path):
+    from fm_pose_ros.core.networks import FeatureMappingNet, Locator, LocatorConfig, NetConfig
+    from fm_pose_ros.core.object_codec import ObjectCropSettings
+    from fm_pose_ros.core.weights import (
+        load_object_model, object_metadata, save_weights, weight_modules)
+    cfg = NetConfig(in_size=32, in_channels=3, arch='vgg', stage_channels=(8, 16),
+                    num_outputs=16, point_dims=2, head='dense')
+    net, locator = FeatureMappingNet(cfg).eval(), Locator(LocatorConfig()).eval()
+    info = {'name': 'box', 'corners_m': np.eye(8, 3).tolist(), 'diameter_m': 0.1,
+            'symmetric': False, 'points_m': np.eye(8, 3).tolist()}
+    path = str(tmp_path / 'dense.safetensors')
+    save_weights(path, weight_modules(net, locator),
+                 object_metadata(cfg, locator.cfg, ObjectCropSettings(crop_size=32), info,
+                                 trained=False), dtype=torch.float32)
+    loaded = load_object_model(path)[0]
+    assert loaded.cfg == cfg
+    crops = np.random.default_rng(1).uniform(-1, 1, (2, 3, 32, 32)).astype(np.float32)
+    expected = TorchBackend(net, 'cpu')(crops)
+    np.testing.assert_allclose(TorchBackend(loaded, 'cpu')(crops), expected, atol=1e-6)
+    onnx = make_backend(loaded, path, 'onnxruntime', 'cpu', threads=1)
+    np.testing.assert_allclose(onnx(crops), expected, atol=1e-4, rtol=1e-4)

@@ -39,3 +39,47 @@ def test_config_round_trip():
     cfg = NetConfig(stage_channels=(8, 16, 16, 32), feature_dim=64)
     assert NetConfig.from_dict(cfg.to_dict()) == cfg
     assert FeatureMappingNet(cfg)(torch.zeros(1, 1, 128, 128)).shape == (1, 42)
+
+
+DENSE = NetConfig(in_size=32, in_channels=3, arch='vgg', stage_channels=(8, 16), num_outputs=16,
+                  point_dims=2, head='dense')
+
+
+def test_dense_head_shapes_and_g_on_feature_maps_starts_as_identity():
+    model = FeatureMappingNet(DENSE).eval()
+    x = torch.randn(2, 3, 32, 32)
+    maps = model.f(x)
+    assert maps.shape == (2, 16, 8, 8)
+    torch.testing.assert_close(model.g(maps), maps)
+    assert model(x).shape == (2, 16)
+    hand = FeatureMappingNet(NetConfig(in_size=32, stage_channels=(8, 16), head='dense')).eval()
+    assert hand(torch.randn(2, 1, 32, 32)).shape == (2, 42)
+
+
+def test_voting_head_returns_the_cell_centre_it_is_sure_of_plus_its_offset():
+    head = FeatureMappingNet(DENSE).eval().h
+    points = 8
+    maps = torch.zeros(1, 16, 8, 8)
+    maps[0, 0, 2, 5] = 1.0              # channel 0 marks the cell of row 2, column 5
+    with torch.no_grad():
+        head.conv.weight.zero_()
+        head.conv.bias.zero_()
+        # keypoint 0: logit +1e4 in that cell, -1e4 elsewhere; offset (0.1, -0.2) there
+        head.conv.bias[0] = -1e4
+        head.conv.weight[0, 0] = 2e4
+        head.conv.weight[points + 0, 0] = 0.1
+        head.conv.weight[points + 1, 0] = -0.2
+    point = head(maps).reshape(points, 2)[0]
+    # cell centres: pixel 4 * column + 1.5 in a 32-px crop, normalised (p - 15.5) / 16
+    expected = torch.tensor([(21.5 - 15.5) / 16 + 0.1, (9.5 - 15.5) / 16 - 0.2])
+    torch.testing.assert_close(point, expected)
+
+
+def test_bad_head_or_keypoint_split_is_a_value_error():
+    import pytest
+    with pytest.raises(ValueError, match='head must be one of'):
+        FeatureMappingNet(NetConfig(head='sparse'))
+    with pytest.raises(ValueError, match='whole number of keypoints'):
+        FeatureMappingNet(NetConfig(head='dense', num_outputs=16, point_dims=3))
+    # the FC head predates point_dims: files without it still load
+    FeatureMappingNet(NetConfig(num_outputs=16))

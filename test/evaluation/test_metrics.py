@@ -132,3 +132,18 @@ def test_add_s_forgives_a_symmetry():
     args = (turn[None], np.zeros((1, 3)), np.eye(3)[None], np.zeros((1, 3)), ring)
     assert add_errors(*args, symmetric=True)[0] < 1e-9
     assert add_errors(*args, symmetric=False)[0] > 0.05
+
+
+def test_adds_accuracy_is_reported_for_every_object():
+    from fm_pose_ros.evaluation.metrics import object_metrics
+    angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
+    ring = np.stack([0.05 * np.cos(angles), 0.05 * np.sin(angles), np.zeros(72)], 1)
+    turn = np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1.0]])  # a symmetry of the ring
+    gt_R, gt_t = np.stack([np.eye(3)] * 2), np.tile([0.0, 0.0, 0.6], (2, 1))
+    pred_R = np.stack([turn, np.eye(3)])
+    pred_t = gt_t + [[0.0, 0.0, 0.0], [0.05, 0.0, 0.0]]  # right up to a turn; 5 cm off
+    K = np.tile(np.array([[570.0, 0, 320], [0, 570.0, 240], [0, 0, 1]]), (2, 1, 1))
+    plain = object_metrics(pred_R, pred_t, gt_R, gt_t, K, ring, 0.1, symmetric=False)
+    assert (plain['add_metric'], plain['add_acc'], plain['adds_acc']) == ('ADD', 0.0, 0.5)
+    flagged = object_metrics(pred_R, pred_t, gt_R, gt_t, K, ring, 0.1, symmetric=True)
+    assert (flagged['add_metric'], flagged['add_acc'], flagged['adds_acc']) == ('ADD-S', 0.5, 0.5)

@@ -115,3 +115,29 @@ def test_no_validation_frames_is_a_clear_error(tmp_path):
     assert data.val is None
     with pytest.raises(ValueError, match='no validation frames'):
         data.evaluate(lambda crops: crops, 'val')
+
+
+def test_tiny_dense_head_run_exports_and_the_study_tool_tabulates_it(tmp_path):
+    import json
+    from training.tools import study
+    from training.train import Trainer
+    cfg = tiny_config(tmp_path, 'net.head=dense', 'net.stage_channels=[8, 16, 16]',
+                      'optim.stage1_steps=20', 'optim.stage2_steps=10')
+    Trainer(cfg).run()
+    out = tmp_path / 'study.md'
+    assert study.main(['--runs', cfg.out_dir, '--out', str(out)]) == 0
+    table = out.read_text()
+    assert table.startswith('Command: `python -m training.tools.study --runs')
+    row = table.strip().splitlines()[-1]
+    assert row.startswith("| run | dense vgg [8, 16, 16] | 64 |") and row.count('|') == 16
+    rows = json.loads(out.with_suffix('.json').read_text())
+    assert rows[0]['steps'] == 30 and rows[0]['reports']['val']['frames_in'] == 4
+    assert rows[0]['reports']['test']['frames_in'] == 6
+
+
+def test_the_study_tool_refuses_a_folder_without_weights_in_one_line(tmp_path, capsys):
+    from training.tools import study
+    assert study.main(['--runs', str(tmp_path), '--out', str(tmp_path / 's.md')]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count('\n') == 0 and 'expected one exported weights file, found 0' in err
+    assert not (tmp_path / 's.md').exists()
