@@ -113,8 +113,9 @@ def object_metrics(pred_R, pred_t, gt_R, gt_t, K, points, diameter, symmetric):
     """2D projection (< 5 px), ADD(-S) (< 10 % of the diameter) and 5cm5deg accuracies.
 
     ``add_acc`` is ADD-S for a ``symmetric`` object and ADD otherwise (``add_metric`` says
-    which); ``adds_acc`` is ADD-S for every object (for a near-symmetric one without the flag,
-    the share of frames that are right up to a symmetry). Frames without a prediction have ``pred_R`` / ``pred_t`` = NaN and count as failures.
+    which); ``adds_acc`` is ADD-S for every object (for a near-symmetric one without the
+    flag, the share of frames that are right up to a symmetry). Frames without a prediction
+    have ``pred_R`` / ``pred_t`` = NaN and count as failures.
     Lengths in metres, K ``(N, 3, 3)``, model points ``(P, 3)`` metres.
     """
     gt_R, gt_t = np.asarray(gt_R, np.float64), np.asarray(gt_t, np.float64)

@@ -1,15 +1,18 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Where a hand training step's time goes, per network variant: render, forward, backward.
+"""Where a training step's time goes, per network variant: render, forward, backward.
 
 ``python -m training.tools.bench_train_step [--steps 20] [--out docs/benchmarks_train_step.md]``
+``python -m training.tools.bench_train_step --task object --configs a.yaml b.yaml
+[--out docs/benchmarks_train_step_object.md]`` (one variant per training config file)
 
 One feature-mapping joint step (stage 2) of batch 32 per stream, as ``training.train`` runs
-it: render 32 synthetic crops (``HandTrainingData.synthetic_batch``: clean renders straight
-into crops), draw 32 real crops and their twins from the prepared set (indexing only), the
-forward pass of f over synthetic + real and of f over the twins (no gradient), the backward
-pass and the Adam step. Times are medians over ``--steps`` steps after 3 warm-up steps, on
-``torch.get_num_threads()`` threads; run it on a quiet machine.
+it: render 32 synthetic crops (hands: ``HandTrainingData.synthetic_batch``, clean renders
+straight into crops; objects: ``ObjectTrainingData.synthetic_batch``, renders into the crop
+camera over a background), draw 32 real crops and their twins from the prepared set (indexing
+only), the forward pass of f over synthetic + real and of f over the twins (no gradient), the
+backward pass and the Adam step. Times are medians over ``--steps`` steps after 3 warm-up
+steps, on ``torch.get_num_threads()`` threads; run it on a quiet machine.
 """
 
 import argparse
@@ -24,7 +27,7 @@ import torch
 from fm_pose_ros.core.fileio import atomic_write_text
 from fm_pose_ros.core.hand_codec import CropSettings
 from fm_pose_ros.core.networks import count_macs, FeatureMappingNet, NetConfig
-from training.config import DataConfig
+from training.config import DataConfig, load_config
 from training.hand.datasets import SimRealSource, synthetic_poses
 from training.losses import Objective
 
@@ -43,15 +46,36 @@ def timed(clock, name, action):
     return value
 
 
-def step(model, objective, optimizer, source, settings, rng, clock, memory_format):
+class HandStreams:
+    """The hand task's two streams: online synthetic crops, a prepared real set (random)."""
+
+    def __init__(self, net_cfg):
+        self.source = SimRealSource(DataConfig())
+        self.settings = CropSettings(crop_size=net_cfg.in_size)
+        size = net_cfg.in_size
+        self.real = np.random.default_rng(0).uniform(-1, 1, (1500, 1, size, size)).astype(
+            np.float32)
+        self.targets = np.zeros((1500, net_cfg.num_outputs), np.float32)
+
+    def synthetic_batch(self, rng, n):
+        crops, targets = self.source.synthetic_crops(rng, synthetic_poses(rng, n),
+                                                     self.settings, 10.0)
+        return crops.reshape(n, 1, *crops.shape[-2:]), targets.reshape(n, -1)
+
+    def paired_batch(self, rng, n):
+        index = rng.integers(0, len(self.real), n)
+        return self.real[index], self.real[index], self.targets[index]
+
+
+def step(model, objective, optimizer, streams, rng, clock, memory_format):
     """One stage-2 step with its parts timed into ``clock``."""
-    n, size = 32, settings.crop_size
-    crops, targets = timed(clock, 'render 32 synthetic crops', lambda: source.synthetic_crops(
-        rng, synthetic_poses(rng, n), settings, 10.0))
-    real = np.random.default_rng(0).uniform(-1, 1, (1500, 1, size, size)).astype(np.float32)
-    index = timed(clock, 'draw 32 real crops + twins', lambda: rng.integers(0, 1500, n))
-    batch = {'syn': crops.reshape(n, 1, size, size), 'syn_target': targets.reshape(n, -1),
-             'real': real[index], 'twin': real[index], 'real_target': targets.reshape(n, -1)}
+    n = 32
+    crops, targets = timed(clock, 'render 32 synthetic crops',
+                           lambda: streams.synthetic_batch(rng, n))
+    real, twin, real_targets = timed(clock, 'draw 32 real crops + twins',
+                                     lambda: streams.paired_batch(rng, n))
+    batch = {'syn': crops, 'syn_target': targets, 'real': real, 'twin': twin,
+             'real_target': real_targets}
     batch = {k: torch.from_numpy(np.ascontiguousarray(v, np.float32)) for k, v in batch.items()}
     for key in ('syn', 'real', 'twin'):
         batch[key] = batch[key].contiguous(memory_format=memory_format)
@@ -61,25 +85,40 @@ def step(model, objective, optimizer, source, settings, rng, clock, memory_forma
     timed(clock, 'optimizer step', optimizer.step)
 
 
-def measure(name, overrides, steps):
+def object_streams(config_path):
+    """Net config and the object task's streams of a training config (64 real frames)."""
+    from training.object.data import ObjectTrainingData
+    cfg = load_config(config_path, ['data.num_real_train=64', 'data.num_real_test=0',
+                                    'data.num_real_val=0'], task='object')
+    return cfg.net, ObjectTrainingData(cfg)
+
+
+def measure(name, cfg, streams, steps):
     """``(row dict)`` of one variant: parts in ms, samples/s, MACs per crop."""
-    cfg = NetConfig(**overrides)
     memory_format = (torch.channels_last if 'channels_last' in name
                      else torch.contiguous_format)
     model = FeatureMappingNet(cfg).to(memory_format=memory_format)
     objective = Objective(model, 1.0, 0.2)
     optimizer = torch.optim.Adam(model.parameters(), lr=3.3e-4)
-    source, settings = SimRealSource(DataConfig()), CropSettings(crop_size=cfg.in_size)
     rng, clock = np.random.default_rng(0), {}
     for _ in range(3):
-        step(model, objective, optimizer, source, settings, rng, {}, memory_format)
+        step(model, objective, optimizer, streams, rng, {}, memory_format)
     for _ in range(steps):
-        step(model, objective, optimizer, source, settings, rng, clock, memory_format)
+        step(model, objective, optimizer, streams, rng, clock, memory_format)
     parts = {part: statistics.median(values) for part, values in clock.items()}
     total = sum(parts.values())
     return {'name': name, 'parts': parts, 'total': total,
             'samples_per_s': 3 * 32 / total * 1e3,
-            'macs': count_macs(model, (1, cfg.in_size, cfg.in_size))}
+            'macs': count_macs(model, (cfg.in_channels, cfg.in_size, cfg.in_size))}
+
+
+def variants(task, configs):
+    """``[(name, NetConfig, streams)]``: the hand variants, or one per object config file."""
+    if task == 'object':
+        return [(os.path.splitext(os.path.basename(path))[0], *object_streams(path))
+                for path in configs]
+    return [(name, NetConfig(**overrides), HandStreams(NetConfig(**overrides)))
+            for name, overrides in VARIANTS.items()]
 
 
 def table(rows, command):
@@ -103,15 +142,23 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--steps', type=int, default=20)
     parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--out', default='docs/benchmarks_train_step.md')
+    parser.add_argument('--task', default='hand', choices=('hand', 'object'))
+    parser.add_argument('--configs', nargs='*', default=[],
+                        help='object: training config files, one variant each')
+    parser.add_argument('--out', help='default: docs/benchmarks_train_step[_object].md')
     args = parser.parse_args(argv)
+    if args.task == 'object' and not args.configs:
+        parser.error('--task object needs --configs')
+    out = args.out or ('docs/benchmarks_train_step_object.md' if args.task == 'object'
+                       else 'docs/benchmarks_train_step.md')
     torch.set_num_threads(args.threads)
-    rows = [measure(name, overrides, args.steps) for name, overrides in VARIANTS.items()]
+    rows = [measure(name, cfg, streams, args.steps)
+            for name, cfg, streams in variants(args.task, args.configs)]
     command = 'python -m training.tools.bench_train_step ' + ' '.join(
         argv if argv is not None else sys.argv[1:])
     text = table(rows, command.strip())
     print(text)
-    atomic_write_text(args.out, text)
+    atomic_write_text(out, text)
     return 0
 
 

@@ -26,7 +26,7 @@ SPLITS = ('val', 'test')
 
 
 def run_weights(run):
-    """The exported weights file of a run folder; ValueError if there is not exactly one."""
+    """Return the exported weights file of a run folder; ValueError if there is not exactly one."""
     found = [p for p in glob.glob(os.path.join(run, '*.safetensors'))
              if not p.endswith('resume.safetensors')]
     if len(found) != 1:
@@ -35,7 +35,7 @@ def run_weights(run):
 
 
 def last_curve_row(run):
-    """``(steps, elapsed_s)`` of the run's last ``curve.csv`` row (NaN when there is none)."""
+    """Return ``(steps, elapsed_s)`` of the run's last ``curve.csv`` row (NaN when there is none)."""
     try:
         with open(os.path.join(run, 'curve.csv'), encoding='utf-8') as handle:
             rows = handle.read().split()[1:]
@@ -100,7 +100,7 @@ def hand_table(rows):
 
 
 def study_markdown(rows, command):
-    """The table of ``rows`` (one task) with the command that made it."""
+    """Return the table of ``rows`` (one task) with the command that made it."""
     tasks = {row['task'] for row in rows}
     if len(tasks) != 1:
         raise ValueError(f'runs of one task per table, got {sorted(tasks)}')

@@ -10,9 +10,9 @@ from training.config import load_config
 
 pytest.importorskip('moderngl')
 
-TINY = ['data.num_real_train=24', 'data.num_real_test=6', 'data.num_real_val=4', 'object.locator_steps=4',
-        'object.locator_batch=4', 'net.stage_channels=[8, 16, 16, 32]', 'net.feature_dim=64',
-        'net.dropout=0.0', 'optim.batch_size=16', 'optim.stage1_steps=60',
+TINY = ['data.num_real_train=24', 'data.num_real_test=6', 'data.num_real_val=4',
+        'object.locator_steps=4', 'object.locator_batch=4',
+        'net.stage_channels=[8, 16, 16, 32]', 'net.feature_dim=64', 'net.dropout=0.0', 'optim.batch_size=16', 'optim.stage1_steps=60',
         'optim.stage2_steps=10', 'eval_every=1000', 'ckpt_every=1000', 'log_every=1000',
         'threads=1', 'optim.lr=0.002']
 
@@ -117,9 +117,9 @@ def test_no_validation_frames_is_a_clear_error(tmp_path):
         data.evaluate(lambda crops: crops, 'val')
 
 
-def test_tiny_dense_head_run_exports_and_the_study_tool_tabulates_it(tmp_path):
+def test_tiny_dense_head_run_exports_and_the_study_tools_tabulate_it(tmp_path):
     import json
-    from training.tools import study
+    from training.tools import refine_sweep, study
     from training.train import Trainer
     cfg = tiny_config(tmp_path, 'net.head=dense', 'net.stage_channels=[8, 16, 16]',
                       'optim.stage1_steps=20', 'optim.stage2_steps=10')
@@ -133,6 +133,11 @@ def test_tiny_dense_head_run_exports_and_the_study_tool_tabulates_it(tmp_path):
     rows = json.loads(out.with_suffix('.json').read_text())
     assert rows[0]['steps'] == 30 and rows[0]['reports']['val']['frames_in'] == 4
     assert rows[0]['reports']['test']['frames_in'] == 6
+    sweep = tmp_path / 'refine.md'
+    assert refine_sweep.main(['--weights', rows[0]['weights'], '--steps', '0', '2',
+                              '--out', str(sweep)]) == 0
+    lines = sweep.read_text().strip().splitlines()
+    assert [line.split('|')[1].strip() for line in lines[-2:]] == ['0', '2']
 
 
 def test_the_study_tool_refuses_a_folder_without_weights_in_one_line(tmp_path, capsys):

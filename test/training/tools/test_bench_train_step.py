@@ -1,0 +1,25 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The training-step benchmark measures object variants from their config files."""
+
+import pytest
+
+pytest.importorskip('moderngl')
+
+
+def test_object_variants_come_from_config_files(tmp_path):
+    from training.tools import bench_train_step
+    config = tmp_path / 'tiny_dense.yaml'
+    config.write_text('task: object\nnet: {head: dense, stage_channels: [8, 16, 16]}\n')
+    out = tmp_path / 'table.md'
+    assert bench_train_step.main(['--task', 'object', '--configs', str(config),
+                                  '--steps', '1', '--threads', '1', '--out', str(out)]) == 0
+    row = out.read_text().strip().splitlines()[-1]
+    assert row.startswith('| tiny_dense |')
+    assert 'render 32 synthetic crops (ms)' in out.read_text()
+
+
+def test_object_task_needs_config_files():
+    from training.tools import bench_train_step
+    with pytest.raises(SystemExit):
+        bench_train_step.main(['--task', 'object'])
