@@ -12,7 +12,8 @@ pytest.importorskip('moderngl')
 
 TINY = ['data.num_real_train=24', 'data.num_real_test=6', 'data.num_real_val=4',
         'object.locator_steps=4', 'object.locator_batch=4',
-        'net.stage_channels=[8, 16, 16, 32]', 'net.feature_dim=64', 'net.dropout=0.0', 'optim.batch_size=16', 'optim.stage1_steps=60',
+        'net.stage_channels=[8, 16, 16, 32]', 'net.feature_dim=64', 'net.dropout=0.0',
+        'optim.batch_size=16', 'optim.stage1_steps=60',
         'optim.stage2_steps=10', 'eval_every=1000', 'ckpt_every=1000', 'log_every=1000',
         'threads=1', 'optim.lr=0.002']
 
