@@ -4,8 +4,11 @@
 
 Steps: the locator (coarse segmentation, BB8's first stage) gives a square box; the corner
 network predicts the 8 box-corner projections in the crop; ``refine_steps`` times the crop
-is re-centred on the predicted corners (the crop the network was trained on) and the network
-runs again; PnP with the camera K turns the corners into (R, t). The node, the offline
+is moved to the centre of the predicted corners' box (its side stays the locator's) and the
+network runs again; PnP with the camera K turns the corners into (R, t). The side is kept
+because predicted corners are pulled towards the crop centre (regression to the mean): a box
+around them is ~15 % too small, and re-cropping to it compounds the error each pass, while the
+locator's side is within a few per cent (docs/results_object.md, "Refinement"). The node, the offline
 evaluation and the comparison all call ``ObjectEstimator.estimate``.
 """
 
@@ -18,7 +21,8 @@ import torch
 from fm_pose_ros.core.backends import make_backend, resolve_backend, resolve_device
 from fm_pose_ros.core.finite import require_finite
 from fm_pose_ros.core.object_codec import (
-    box_around, box_from_mask, crop_image, decode_corners, letterbox, normalise_rgb, solve_pnp)
+    box_around, box_from_mask, BoxCrop, crop_image, decode_corners, letterbox, normalise_rgb,
+    solve_pnp)
 from fm_pose_ros.core.weights import load_object_model
 
 
@@ -31,6 +35,12 @@ class ObjectEstimate:
     corners_px: np.ndarray   # (8, 2) predicted corner projections, full-image pixels
     box: object              # object_codec.BoxCrop of the last crop
     timings_ms: dict         # {'locate', 'network', 'pnp'}
+
+
+def recentred(box, corners_px, settings):
+    """``box`` moved to the centre of the box around ``corners_px`` ``(8, 2)``; same side."""
+    return BoxCrop(centre=box_around(corners_px, settings).centre, side=box.side,
+                   crop_size=box.crop_size)
 
 
 class NoObjectError(ValueError):
@@ -103,7 +113,7 @@ class ObjectEstimator:
         after_locate = time.perf_counter()
         corners_px = self.corners_in(rgb, box)
         for _ in range(self.refine_steps):
-            box = box_around(corners_px, self.settings)
+            box = recentred(box, corners_px, self.settings)
             corners_px = self.corners_in(rgb, box)
         after_net = time.perf_counter()
         pose = solve_pnp(self.corners, corners_px, K,
