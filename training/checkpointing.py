@@ -27,7 +27,7 @@ def save_training_state(path, model, optimizer, step, config_dict):
     state = optimizer.state_dict()
     for index, values in state['state'].items():
         for key, value in values.items():
-            tensors[f'optim.{index}.{key}'] = torch.as_tensor(value).detach().cpu().clone()
+            tensors[f'optim.{index}.{key}'] = torch.as_tensor(value).detach().cpu().contiguous()
     meta = {'step': int(step), 'config': config_dict, 'param_groups': state['param_groups']}
     header = {KEY: json.dumps(meta)}
     atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=header))

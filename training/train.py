@@ -75,12 +75,19 @@ def make_batch(data, streams, cfg, step, rank):
     return {k: torch.from_numpy(v) for k, v in batch.items()}
 
 
+def memory_format(cfg):
+    """The torch memory format of images and conv weights in training (``channels_last``)."""
+    return torch.channels_last if cfg.channels_last else torch.contiguous_format
+
+
 def train_step(objective, optimizer, batch, cfg, stage, step, device):
     """One optimisation step of ``objective`` (Objective, maybe DDP-wrapped); float losses."""
     for group in optimizer.param_groups:
         group['lr'] = learning_rate(cfg, stage, step)
     torch.manual_seed(cfg.seed * 1_000_003 + step)  # dropout: same on resume
-    batch = {k: v.to(device) for k, v in batch.items()}
+    layout = memory_format(cfg)
+    batch = {k: v.to(device, memory_format=layout) if v.dim() == 4 else v.to(device)
+             for k, v in batch.items()}
     losses = objective(batch, stage[2])
     optimizer.zero_grad(set_to_none=True)
     losses['total'].backward()
@@ -97,7 +104,7 @@ class Trainer:
         self.device = resolve_device(cfg.device)
         torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed)
-        self.model = FeatureMappingNet(cfg.net).to(self.device)
+        self.model = FeatureMappingNet(cfg.net).to(self.device, memory_format=memory_format(cfg))
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.optim.lr,
                                           weight_decay=cfg.optim.weight_decay)
         self.step = self._maybe_resume() if resume else 0

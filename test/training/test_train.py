@@ -138,6 +138,24 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=name)
 
 
+def test_channels_last_trains_like_the_default_layout_and_resumes(tmp_path):
+    plain = Trainer(tiny_config(tmp_path / 'a'))
+    plain.run()
+    straight = Trainer(tiny_config(tmp_path / 'b', 'channels_last=true'))
+    assert straight.model.f.trunk[0].weight.is_contiguous(memory_format=torch.channels_last)
+    straight.run()
+    np.testing.assert_allclose([h['total'] for h in straight.history],
+                               [h['total'] for h in plain.history], rtol=1e-3)
+    killed = Trainer(tiny_config(tmp_path / 'c', 'channels_last=true'))
+    assert killed.run(stop_at=17) is None
+    resumed = Trainer(tiny_config(tmp_path / 'c', 'channels_last=true'), resume=True)
+    path = resumed.run()
+    assert load_hand_model(path)[1]['training']['channels_last']
+    for (name, a), b in zip(straight.model.state_dict().items(),
+                            resumed.model.state_dict().values()):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=name)
+
+
 def test_init_starts_from_a_weights_file_and_logs_the_curve(tmp_path):
     first = Trainer(tiny_config(tmp_path / 'a'))
     path = first.run()

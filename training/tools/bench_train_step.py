@@ -85,18 +85,18 @@ def step(model, objective, optimizer, streams, rng, clock, memory_format):
     timed(clock, 'optimizer step', optimizer.step)
 
 
-def object_streams(config_path):
-    """Net config and the object task's streams of a training config (64 real frames)."""
+def object_variant(config_path):
+    """``(name, NetConfig, streams, channels_last)`` of an object training config."""
     from training.object.data import ObjectTrainingData
     cfg = load_config(config_path, ['data.num_real_train=64', 'data.num_real_test=0',
                                     'data.num_real_val=0'], task='object')
-    return cfg.net, ObjectTrainingData(cfg)
+    name = os.path.splitext(os.path.basename(config_path))[0]
+    return name, cfg.net, ObjectTrainingData(cfg), cfg.channels_last
 
 
-def measure(name, cfg, streams, steps):
+def measure(name, cfg, streams, steps, channels_last):
     """``(row dict)`` of one variant: parts in ms, samples/s, MACs per crop."""
-    memory_format = (torch.channels_last if 'channels_last' in name
-                     else torch.contiguous_format)
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model = FeatureMappingNet(cfg).to(memory_format=memory_format)
     objective = Objective(model, 1.0, 0.2)
     optimizer = torch.optim.Adam(model.parameters(), lr=3.3e-4)
@@ -113,12 +113,11 @@ def measure(name, cfg, streams, steps):
 
 
 def variants(task, configs):
-    """``[(name, NetConfig, streams)]``: the hand variants, or one per object config file."""
+    """``[(name, NetConfig, streams, channels_last)]``: hand variants or object config files."""
     if task == 'object':
-        return [(os.path.splitext(os.path.basename(path))[0], *object_streams(path))
-                for path in configs]
-    return [(name, NetConfig(**overrides), HandStreams(NetConfig(**overrides)))
-            for name, overrides in VARIANTS.items()]
+        return [object_variant(path) for path in configs]
+    return [(name, NetConfig(**overrides), HandStreams(NetConfig(**overrides)),
+             'channels_last' in name) for name, overrides in VARIANTS.items()]
 
 
 def table(rows, command):
@@ -152,8 +151,8 @@ def main(argv=None):
     out = args.out or ('docs/benchmarks_train_step_object.md' if args.task == 'object'
                        else 'docs/benchmarks_train_step.md')
     torch.set_num_threads(args.threads)
-    rows = [measure(name, cfg, streams, args.steps)
-            for name, cfg, streams in variants(args.task, args.configs)]
+    rows = [measure(*variant[:3], args.steps, variant[3])
+            for variant in variants(args.task, args.configs)]
     command = 'python -m training.tools.bench_train_step ' + ' '.join(
         argv if argv is not None else sys.argv[1:])
     text = table(rows, command.strip())
