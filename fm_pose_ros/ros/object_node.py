@@ -28,7 +28,8 @@ from fm_pose_ros.ros.pose_node import PoseNode, run, Skip
 OBJECT_PARAMS = {
     **COMMON_PARAMS,
     'refine_steps': ParamSpec(1, 'Times the crop is re-centred on the predicted corners '
-                              'before PnP (0 = use the locator box only).',
+                              '(its side stays the locator\'s) before PnP (0 = use the '
+                              'locator box only).',
                               in_range(0, 5)),
     'threshold': ParamSpec(0.5, 'Locator probability threshold: cells above it are the '
                            'object.', in_range(0.05, 0.95)),
