@@ -76,7 +76,7 @@ def make_batch(data, streams, cfg, step, rank):
 
 
 def memory_format(cfg):
-    """The torch memory format of images and conv weights in training (``channels_last``)."""
+    """Return the memory format of images and conv weights in training (``channels_last``)."""
     return torch.channels_last if cfg.channels_last else torch.contiguous_format
 
 

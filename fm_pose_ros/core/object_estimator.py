@@ -8,8 +8,8 @@ is moved to the centre of the predicted corners' box (its side stays the locator
 network runs again; PnP with the camera K turns the corners into (R, t). The side is kept
 because predicted corners are pulled towards the crop centre (regression to the mean): a box
 around them is ~15 % too small, and re-cropping to it compounds the error each pass, while the
-locator's side is within a few per cent (docs/results_object.md, "Refinement"). The node, the offline
-evaluation and the comparison all call ``ObjectEstimator.estimate``.
+locator's side is within a few per cent (docs/results_object.md, "Refinement"). The node,
+the offline evaluation and the comparison all call ``ObjectEstimator.estimate``.
 """
 
 from dataclasses import dataclass

@@ -208,7 +208,7 @@ class ObjectTrainingData:
         return self.evaluate_estimator(self.estimator(predict), split)
 
     def frames(self, split):
-        """Return the test (or ``'val'``) frames; ValueError when there are no validation frames."""
+        """Return the test (or ``'val'``) frames; ValueError if there are no validation frames."""
         if split == 'val' and self.val is None:
             raise ValueError('no validation frames here (data.num_real_val=0 or a BOP set)')
         return self.val if split == 'val' else self.test

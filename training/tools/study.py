@@ -35,7 +35,7 @@ def run_weights(run):
 
 
 def last_curve_row(run):
-    """Return ``(steps, elapsed_s)`` of the run's last ``curve.csv`` row (NaN when there is none)."""
+    """Return ``(steps, elapsed_s)`` of the run's last ``curve.csv`` row (NaN if none)."""
     try:
         with open(os.path.join(run, 'curve.csv'), encoding='utf-8') as handle:
             rows = handle.read().split()[1:]
