@@ -151,33 +151,30 @@ class FeatureExtractor(nn.Module):
 
 
 class ResidualFC(nn.Module):
-    """One block of g: ``x + FC2(ReLU(FC1(x)))`` (FC2 takes FC1's output).
+    """One block of g: ``x + FC2(ReLU(FC1(x)))`` (FC2 takes FC1's output)."""
 
-    ``layer`` makes FC1 and FC2 (``nn.Linear``; the dense head's g uses 1x1 convolutions).
-    """
-
-    def __init__(self, dim, layer=nn.Linear):
+    def __init__(self, dim):
         super().__init__()
-        self.fc1 = layer(dim, dim)
-        self.fc2 = layer(dim, dim)
+        self.fc1 = nn.Linear(dim, dim)
+        self.fc2 = nn.Linear(dim, dim)
 
     def forward(self, x):
-        """``(B, dim)`` (or ``(B, dim, s, s)`` with 1x1 convolutions) -> the same shape."""
+        """``(B, dim)`` -> ``(B, dim)``."""
         return x + self.fc2(torch.relu(self.fc1(x)))
 
 
 class FeatureMapping(nn.Module):
-    """g: two residual blocks; starts as the identity (last layers zero-initialised)."""
+    """g: two residual FC blocks; starts close to identity (last layers zero-initialised)."""
 
-    def __init__(self, dim, blocks=2, layer=nn.Linear):
+    def __init__(self, dim, blocks=2):
         super().__init__()
-        self.blocks = nn.Sequential(*[ResidualFC(dim, layer) for _ in range(blocks)])
+        self.blocks = nn.Sequential(*[ResidualFC(dim) for _ in range(blocks)])
         for block in self.blocks:
             nn.init.zeros_(block.fc2.weight)
             nn.init.zeros_(block.fc2.bias)
 
     def forward(self, x):
-        """Real-image features -> synthetic-like features (same shape)."""
+        """``(B, dim)`` real-image features -> synthetic-like features."""
         return self.blocks(x)
 
 
@@ -196,6 +193,34 @@ class DenseFeatureExtractor(nn.Module):
     def forward(self, x):
         """Return ``(B, Cf, s, s)`` feature maps."""
         return self.context(self.trunk(x))
+
+
+class ResidualConv(nn.Module):
+    """One block of the dense g: ``x + conv1x1(ReLU(conv1x1(x)))``."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 1)
+        self.conv2 = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x):
+        """``(B, C, s, s)`` -> ``(B, C, s, s)``."""
+        return x + self.conv2(torch.relu(self.conv1(x)))
+
+
+class ConvFeatureMapping(nn.Module):
+    """g of the dense head: residual 1x1 conv blocks, starting as the identity."""
+
+    def __init__(self, channels, blocks=2):
+        super().__init__()
+        self.blocks = nn.Sequential(*[ResidualConv(channels) for _ in range(blocks)])
+        for block in self.blocks:
+            nn.init.zeros_(block.conv2.weight)
+            nn.init.zeros_(block.conv2.bias)
+
+    def forward(self, x):
+        """``(B, C, s, s)`` real-image maps -> synthetic-like maps."""
+        return self.blocks(x)
 
 
 class VotingHead(nn.Module):
@@ -229,11 +254,6 @@ class VotingHead(nn.Module):
 HEADS = ('fc', 'dense')
 
 
-def conv1x1(c_in, c_out):
-    """1x1 convolution: the dense head's g applies its FC layers per cell."""
-    return nn.Conv2d(c_in, c_out, 1)
-
-
 class FeatureMappingNet(nn.Module):
     """f, g and h together. ``forward(x)`` = ``h(g(f(x)))``, the run-time path on real data."""
 
@@ -243,7 +263,7 @@ class FeatureMappingNet(nn.Module):
         if cfg.head == 'dense':
             channels = cfg.stage_channels[-1]
             self.f = DenseFeatureExtractor(cfg)
-            self.g = FeatureMapping(channels, layer=conv1x1)
+            self.g = ConvFeatureMapping(channels)
             self.h = VotingHead(channels, cfg)
         else:
             self.f = FeatureExtractor(cfg)
