@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= build/demo
 
-.PHONY: venv demo test unit lint weights hand-compare object-compare object-weights bench clean
+.PHONY: venv demo test unit lint weights hand-compare hand-curve object-compare object-weights bench clean
 
 $(STAMP): requirements.txt setup.py package.xml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,8 @@ test: lint
 unit: venv
 	$(PY) -m pytest -q -p no:cacheprovider -m "not linter and not integration" test
 
-# the shipped hand model: one run of training/configs/hand_fm.yaml (about an hour on 2 cores;
-# its validation curve against wall-clock lands in runs/hand_fm/curve.csv)
+# the shipped hand model: one run of training/configs/hand_fm.yaml (about 25 minutes on 2 quiet
+# cores; its validation curve against wall-clock lands in runs/hand_fm/curve.csv)
 weights: venv
 	$(PY) -m training.train --config training/configs/hand_fm.yaml --out runs/hand_fm
 	cp runs/hand_fm/hand_fm.safetensors models/hand_fm.safetensors
@@ -39,6 +39,11 @@ weights: venv
 hand-compare: venv
 	$(PY) -m training.compare --config training/configs/hand_compare4k.yaml --out runs/compare4k \
 		--exemplars 20000
+
+# error against the number of labelled real frames, four methods (docs/hand_learning_curve.md)
+hand-curve: venv
+	$(PY) -m training.tools.learning_curve --config training/configs/hand_curve.yaml \
+		--sizes 100,300,1500 --out runs/hand_curve --table docs/hand_learning_curve.md
 
 # the object (pybullet duck): five methods with one budget (docs/results_object.md)
 object-compare: venv

@@ -30,6 +30,13 @@ from fm_pose_ros.core.object_codec import (  # noqa: E402
 from fm_pose_ros.core.weights import (  # noqa: E402
     hand_metadata, object_metadata, save_weights, weight_modules)
 
+# A tiny hand training config (--set items): 32 px crops, a few frames and steps.
+TINY_HAND = ['net.in_size=32', 'crop.crop_size=32', 'net.stage_channels=[4, 8, 8, 16]',
+             'net.feature_dim=32', 'net.dropout=0.0', 'data.num_real_train=24',
+             'data.num_real_test=8', 'data.num_real_val=6', 'optim.batch_size=8',
+             'optim.stage1_steps=12', 'optim.stage2_steps=12', 'eval_every=1000', 'ckpt_every=5',
+             'log_every=1000', 'threads=1', 'optim.lr=0.002', 'data.locator_steps=0']
+
 K_VGA = np.array([[475.0, 0.0, 319.5], [0.0, 475.0, 239.5], [0.0, 0.0, 1.0]])
 
 # Deterministic object weights (write_object_weights): real files with two layers set by hand

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from conftest import constant_locator
+from conftest import constant_locator, TINY_HAND as TINY
 import numpy as np
 import pytest
 from test_lint import REPO
@@ -21,11 +21,6 @@ from training.evaluate import evaluate_file
 from training.hand.data import HandTrainingData
 from training.predict import predictor
 from training.train import main as train_main, stage_plan, Trainer
-TINY = ['net.in_size=32', 'crop.crop_size=32', 'net.stage_channels=[4, 8, 8, 16]',
-        'net.feature_dim=32', 'net.dropout=0.0', 'data.num_real_train=24',
-        'data.num_real_test=8', 'data.num_real_val=6', 'optim.batch_size=8',
-        'optim.stage1_steps=12', 'optim.stage2_steps=12', 'eval_every=1000', 'ckpt_every=5',
-        'log_every=1000', 'threads=1', 'optim.lr=0.002', 'data.locator_steps=0']
 
 
 def tiny_config(tmp_path, *extra):

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """``python -m training.train`` on bad inputs: exit non-zero with one line naming the cause.
 
-Real subprocesses on real (damaged) files with the tiny settings of test_train.py.
+Real subprocesses on real (damaged) files with the tiny hand settings of conftest.py.
 """
 
 import json
@@ -10,15 +10,12 @@ import os
 import subprocess
 import sys
 
+from conftest import TINY_HAND
 import pytest
 from safetensors.torch import save_file
 import torch
 
-TINY = ['net.in_size=32', 'crop.crop_size=32', 'net.stage_channels=[4, 8, 8, 16]',
-        'net.feature_dim=32', 'net.dropout=0.0', 'data.num_real_train=24',
-        'data.num_real_test=8', 'data.num_real_val=6', 'optim.batch_size=8',
-        'optim.stage1_steps=3', 'optim.stage2_steps=3', 'eval_every=1000', 'ckpt_every=2',
-        'log_every=1000', 'threads=1', 'data.locator_steps=0']
+TINY = TINY_HAND + ['optim.stage1_steps=3', 'optim.stage2_steps=3', 'ckpt_every=2']
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
