@@ -29,6 +29,7 @@ At run time on a real sensor: ``h(g(f(x)))``; ``FeatureMappingNet.forward`` does
 """
 
 from dataclasses import asdict, dataclass
+import math
 
 import torch
 from torch import nn
@@ -51,6 +52,8 @@ class NetConfig:
     dropout: float = 0.3                # on the FC layers of f, training only ('fc' head)
     head: str = 'fc'                    # 'fc' (the paper's) or 'dense' (per-cell voting)
     point_dims: int = 3                 # coordinates per keypoint: 3 (hand xyz), 2 (object uv)
+    norm: str = 'batch'                 # f's normalisation: 'batch' or 'group' (GroupNorm,
+    #                                     no batch statistics shared by the two domains)
 
     def to_dict(self):
         """JSON-friendly dict of the arguments."""
@@ -73,6 +76,8 @@ class NetConfig:
             raise ValueError(f"arch must be one of {', '.join(TRUNKS)}, got {self.arch!r}")
         if self.head not in HEADS:
             raise ValueError(f"head must be one of {', '.join(HEADS)}, got {self.head!r}")
+        if self.norm not in NORMS:
+            raise ValueError(f"norm must be one of {', '.join(NORMS)}, got {self.norm!r}")
         if self.head == 'dense' and (self.point_dims not in (2, 3)
                                      or self.num_outputs % self.point_dims):
             raise ValueError(f'num_outputs {self.num_outputs} is not a whole number of '
@@ -83,19 +88,32 @@ class NetConfig:
         return self
 
 
-class ResidualBlock(nn.Module):
-    """Pre-activation-free basic block: conv-bn-relu-conv-bn + (1x1 conv) shortcut."""
+NORM_GROUPS = 8  # GroupNorm groups (fewer where the channels are not a multiple of 8)
 
-    def __init__(self, c_in, c_out, stride):
+
+def norm_layer(kind, channels):
+    """Batch norm (``'batch'``) or group norm (``'group'``) over ``channels``."""
+    if kind == 'group':
+        return nn.GroupNorm(math.gcd(NORM_GROUPS, channels), channels)
+    return nn.BatchNorm2d(channels)
+
+
+NORMS = ('batch', 'group')
+
+
+class ResidualBlock(nn.Module):
+    """Pre-activation-free basic block: conv-norm-relu-conv-norm + (1x1 conv) shortcut."""
+
+    def __init__(self, c_in, c_out, stride, norm='batch'):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out),
+            nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), norm_layer(norm, c_out),
             nn.ReLU(inplace=True),
-            nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False), nn.BatchNorm2d(c_out))
+            nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False), norm_layer(norm, c_out))
         self.shortcut = nn.Sequential()
         if stride != 1 or c_in != c_out:
             self.shortcut = nn.Sequential(
-                nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+                nn.Conv2d(c_in, c_out, 1, stride, bias=False), norm_layer(norm, c_out))
         self.relu = nn.ReLU(inplace=True)
 
     def forward(self, x):
@@ -103,19 +121,19 @@ class ResidualBlock(nn.Module):
         return self.relu(self.body(x) + self.shortcut(x))
 
 
-def conv_bn_relu(c_in, c_out, stride=1, dilation=1):
-    """3x3 convolution, batch norm, ReLU."""
+def conv_bn_relu(c_in, c_out, stride=1, dilation=1, norm='batch'):
+    """3x3 convolution, normalisation (batch norm by default), ReLU."""
     return [nn.Conv2d(c_in, c_out, 3, stride, dilation, dilation=dilation, bias=False),
-            nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
+            norm_layer(norm, c_out), nn.ReLU(inplace=True)]
 
 
 def resnet_trunk(cfg):
     """5x5 stride-2 stem, then one residual block of stride 2 per stage."""
     layers = [nn.Conv2d(cfg.in_channels, cfg.stem_channels, 5, 2, 2, bias=False),
-              nn.BatchNorm2d(cfg.stem_channels), nn.ReLU(inplace=True)]
+              norm_layer(cfg.norm, cfg.stem_channels), nn.ReLU(inplace=True)]
     c_in = cfg.stem_channels
     for c_out in cfg.stage_channels:
-        layers.append(ResidualBlock(c_in, c_out, stride=2))
+        layers.append(ResidualBlock(c_in, c_out, stride=2, norm=cfg.norm))
         c_in = c_out
     return nn.Sequential(*layers)
 
@@ -124,7 +142,7 @@ def vgg_trunk(cfg):
     """VGG-like: per stage a 3x3 conv-bn-relu and a 2x2 max-pool."""
     layers, c_in = [], cfg.in_channels
     for c_out in cfg.stage_channels:
-        layers += conv_bn_relu(c_in, c_out) + [nn.MaxPool2d(2)]
+        layers += conv_bn_relu(c_in, c_out, norm=cfg.norm) + [nn.MaxPool2d(2)]
         c_in = c_out
     return nn.Sequential(*layers)
 
@@ -187,8 +205,9 @@ class DenseFeatureExtractor(nn.Module):
         self.trunk = TRUNKS[cfg.arch](cfg)
         # two more 3x3 layers at the last resolution (the second dilated): each cell sees
         # the whole object, so every cell can vote for every keypoint
-        self.context = nn.Sequential(*conv_bn_relu(channels, channels),
-                                     *conv_bn_relu(channels, channels, dilation=2))
+        norm = cfg.norm
+        self.context = nn.Sequential(*conv_bn_relu(channels, channels, norm=norm),
+                                     *conv_bn_relu(channels, channels, dilation=2, norm=norm))
 
     def forward(self, x):
         """Return ``(B, Cf, s, s)`` feature maps."""

@@ -83,3 +83,23 @@ def test_bad_head_or_keypoint_split_is_a_value_error():
         FeatureMappingNet(NetConfig(head='dense', num_outputs=16, point_dims=3))
     # the FC head predates point_dims: files without it still load
     FeatureMappingNet(NetConfig(num_outputs=16))
+
+
+def test_group_norm_trunk_has_no_batch_statistics():
+    for head in ('fc', 'dense'):
+        cfg = NetConfig(in_size=32, stage_channels=(8, 16), feature_dim=32, dropout=0.0,
+                        head=head, norm='group')
+        model = FeatureMappingNet(cfg).train()
+        assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
+        assert NetConfig.from_dict(cfg.to_dict()) == cfg
+        crops = torch.randn(4, 1, 32, 32)
+        # in training mode a crop's features do not depend on the other crops of its batch
+        torch.testing.assert_close(model.f(crops)[:1], model.f(crops[:1]))
+    batch = FeatureMappingNet(NetConfig(in_size=32, stage_channels=(8, 16), dropout=0.0)).train()
+    assert not torch.allclose(batch.f(crops)[:1], batch.f(crops[:1]))
+
+
+def test_unknown_norm_is_a_value_error():
+    import pytest
+    with pytest.raises(ValueError, match='norm must be one of'):
+        FeatureMappingNet(NetConfig(norm='layer'))

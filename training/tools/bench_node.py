@@ -24,7 +24,10 @@ import numpy as np
 from fm_pose_ros.core.backends import input_shape
 from fm_pose_ros.core.fileio import atomic_write_text
 from fm_pose_ros.core.hand_locator import HAND_LOCATOR
-from fm_pose_ros.core.networks import count_macs, count_parameters, FeatureMappingNet, Locator
+from fm_pose_ros.core.networks import (
+    count_macs, count_parameters, FeatureMappingNet, Locator, NetConfig)
+from fm_pose_ros.core.resources import default_weights
+from fm_pose_ros.core.weights import read_metadata
 from fm_pose_ros.evaluation.bags import write_hand_bag
 from fm_pose_ros.evaluation.replay_eval import main as replay_main
 from training.hand.datasets import pose_sequence, real_like_frames
@@ -50,13 +53,16 @@ def run_case(bag, backend, schedule, folder):
 
 
 def network_line():
-    """Parameters, fp16 file size and multiply-accumulates of the default networks."""
-    model, locator = FeatureMappingNet(), Locator(HAND_LOCATOR)
+    """Parameters, fp16 size and multiply-accumulates of the shipped networks the node runs."""
+    metadata = read_metadata(default_weights())
+    cfg = NetConfig.from_dict(metadata['net'])
+    model, locator = FeatureMappingNet(cfg), Locator(HAND_LOCATOR)
     params, locator_params = count_parameters(model), count_parameters(locator)
-    return (f'Network (default NetConfig): {params / 1e6:.2f} M parameters '
+    side = cfg.in_size
+    return (f'Network (shipped model, {cfg.head} head): {params / 1e6:.2f} M parameters '
             f'({params * 2 / 1e6:.1f} MB as float16), '
-            f'{count_macs(model, (1, 128, 128)) / 1e6:.1f} M multiply-accumulates per 128x128 '
-            f'crop. Hand locator: {locator_params / 1e3:.1f} k parameters, '
+            f'{count_macs(model, (1, side, side)) / 1e6:.1f} M multiply-accumulates per '
+            f'{side}x{side} crop. Hand locator: {locator_params / 1e3:.1f} k parameters, '
             f'{count_macs(locator, input_shape(HAND_LOCATOR)) / 1e6:.1f} M multiply-accumulates '
             f'per {HAND_LOCATOR.width}x{HAND_LOCATOR.height} frame.')
 

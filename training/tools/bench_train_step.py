@@ -3,8 +3,9 @@
 """Where a training step's time goes, per network variant: render, forward, backward.
 
 ``python -m training.tools.bench_train_step [--steps 20] [--out docs/benchmarks_train_step.md]``
-``python -m training.tools.bench_train_step --task object --configs a.yaml b.yaml
-[--out docs/benchmarks_train_step_object.md]`` (one variant per training config file)
+``python -m training.tools.bench_train_step [--task object] --configs a.yaml b.yaml
+[--out docs/benchmarks_train_step_object.md]`` (one variant per training config file; hands
+without ``--configs``: the built-in input-size variants)
 
 One feature-mapping joint step (stage 2) of batch 32 per stream, as ``training.train`` runs
 it: render 32 synthetic crops (hands: ``HandTrainingData.synthetic_batch``, clean renders
@@ -85,12 +86,15 @@ def step(model, objective, optimizer, streams, rng, clock, memory_format):
     timed(clock, 'optimizer step', optimizer.step)
 
 
-def object_variant(config_path):
-    """``(name, NetConfig, streams, channels_last)`` of an object training config."""
+def config_variant(task, config_path):
+    """``(name, NetConfig, streams, channels_last)`` of a training config file."""
+    name = os.path.splitext(os.path.basename(config_path))[0]
+    if task == 'hand':
+        cfg = load_config(config_path, task='hand')
+        return name, cfg.net, HandStreams(cfg.net), cfg.channels_last
     from training.object.data import ObjectTrainingData
     cfg = load_config(config_path, ['data.num_real_train=64', 'data.num_real_test=0',
                                     'data.num_real_val=0'], task='object')
-    name = os.path.splitext(os.path.basename(config_path))[0]
     return name, cfg.net, ObjectTrainingData(cfg), cfg.channels_last
 
 
@@ -113,9 +117,9 @@ def measure(name, cfg, streams, steps, channels_last):
 
 
 def variants(task, configs):
-    """``[(name, NetConfig, streams, channels_last)]``: hand variants or object config files."""
-    if task == 'object':
-        return [object_variant(path) for path in configs]
+    """``[(name, NetConfig, streams, channels_last)]``: config files, else the hand variants."""
+    if configs:
+        return [config_variant(task, path) for path in configs]
     return [(name, NetConfig(**overrides), HandStreams(NetConfig(**overrides)),
              'channels_last' in name) for name, overrides in VARIANTS.items()]
 
@@ -143,7 +147,7 @@ def main(argv=None):
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--task', default='hand', choices=('hand', 'object'))
     parser.add_argument('--configs', nargs='*', default=[],
-                        help='object: training config files, one variant each')
+                        help='training config files, one variant each (object: required)')
     parser.add_argument('--out', help='default: docs/benchmarks_train_step[_object].md')
     args = parser.parse_args(argv)
     if args.task == 'object' and not args.configs:

@@ -14,11 +14,11 @@ labelled frames. Writes a Markdown table (with this command), the reports as JSO
 """
 
 import argparse
+from dataclasses import replace
 import json
 import logging
 import os
 import sys
-from dataclasses import replace
 
 from fm_pose_ros.core.fileio import atomic_write_text
 from training.compare import METHOD_NAMES, train_method
@@ -56,7 +56,7 @@ def curve(cfg, sizes, out):
 
 
 def headline(report, task):
-    """The method's headline number: mean joint error (mm) or 2D projection accuracy (%)."""
+    """Return the headline number: mean joint error (mm) or 2D projection accuracy (%)."""
     return report['mean_joint_error_mm'] if task == 'hand' else 100 * report['proj2d_acc']
 
 

@@ -23,3 +23,16 @@ def test_object_task_needs_config_files():
     from training.tools import bench_train_step
     with pytest.raises(SystemExit):
         bench_train_step.main(['--task', 'object'])
+
+
+def test_hand_variants_come_from_config_files_with_their_layout(tmp_path):
+    from training.tools import bench_train_step
+    config = tmp_path / 'tiny_group.yaml'
+    config.write_text('task: hand\nchannels_last: true\ncrop: {crop_size: 32}\n'
+                      'net: {in_size: 32, head: dense, norm: group, stage_channels: [8, 16]}\n')
+    name, net, _, channels_last = bench_train_step.config_variant('hand', str(config))
+    assert (name, net.norm, net.in_size, channels_last) == ('tiny_group', 'group', 32, True)
+    out = tmp_path / 'table.md'
+    assert bench_train_step.main(['--configs', str(config), '--steps', '1', '--threads', '1',
+                                  '--out', str(out)]) == 0
+    assert out.read_text().strip().splitlines()[-1].startswith('| tiny_group |')

@@ -4,8 +4,8 @@
 
 import json
 
-import pytest
 from conftest import TINY_HAND as TINY
+import pytest
 
 from training.tools.learning_curve import main, parse_sizes, table
 
@@ -34,9 +34,9 @@ def test_bad_sizes_are_one_readable_error(text, capsys):
 
 
 def test_tiny_curve_trains_each_method_per_size_and_writes_table_json_plot(tmp_path):
-    sets = [arg for item in TINY + [f'data.cache_dir={tmp_path / "cache"}',
-                                   'optim.stage1_steps=2', 'optim.stage2_steps=2']
-            for arg in ('--set', item)]
+    items = TINY + [f'data.cache_dir={tmp_path / "cache"}', 'optim.stage1_steps=2',
+                    'optim.stage2_steps=2']
+    sets = [arg for item in items for arg in ('--set', item)]
     out, doc = tmp_path / 'runs', tmp_path / 'docs' / 'curve.md'
     doc.parent.mkdir()
     assert main(sets + ['--sizes', '16,8', '--out', str(out), '--table', str(doc)]) == 0
