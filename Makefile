@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= build/demo
 
-.PHONY: venv demo test unit lint weights hand-compare hand-curve object-compare object-weights bench clean
+.PHONY: venv demo test unit lint weights hand-compare hand-curve object-compare object-curve object-weights bench clean
 
 $(STAMP): requirements.txt setup.py package.xml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ hand-curve: venv
 object-compare: venv
 	LP_NUM_THREADS=1 $(PY) -m training.compare --config training/configs/object_compare.yaml \
 		--out runs/object_compare
+
+# 2D projection against the number of labelled real frames, four methods
+# (docs/object_learning_curve.md)
+object-curve: venv
+	LP_NUM_THREADS=1 $(PY) -m training.tools.learning_curve --task object \
+		--config training/configs/object_curve.yaml --sizes 50,1000 --out runs/object_curve \
+		--table docs/object_learning_curve.md
 
 # the shipped object model: one run of training/configs/object_fm.yaml (its validation curve
 # against wall-clock lands in runs/object_fm/curve.csv)

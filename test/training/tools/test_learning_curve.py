@@ -23,6 +23,11 @@ def test_table_has_a_row_per_size_and_fm_ratios():
     assert lines[0] == 'Command: `cmd`'
     assert lines[-2] == '| 100 | 30.00 | 60.00 | 25.00 | 24.00 | 0.80 | 0.40 | 0.96 |'
     assert lines[-1] == '| 300 | 30.00 | 40.00 | 20.00 | 15.00 | 0.50 | 0.38 | 0.75 |'
+    objects = {50: {m: {'proj2d_acc': acc} for m, acc in
+                    (('synthetic', 0.1), ('real', 0.05), ('mix', 0.2), ('fm', 0.25))}}
+    lines = table(objects, 'object', 'cmd').splitlines()
+    assert '2D projection < 5 px (%)' in lines[2]
+    assert lines[-1] == '| 50 | 10.00 | 5.00 | 20.00 | 25.00 | 2.50 | 5.00 | 1.25 |'
 
 
 @pytest.mark.parametrize('text', ['', '100,x', '0,100'])
