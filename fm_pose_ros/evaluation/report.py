@@ -67,6 +67,20 @@ def plot_object_curves(report, path):
     _save(figure, path)
 
 
+def plot_series(series, path, xlabel, ylabel, log_x=False):
+    """Line plot of ``{label: (xs, ys)}`` (e.g. error against labelled frames per method)."""
+    figure, axis = plt.subplots(figsize=(5.5, 3.8))
+    for label, (xs, ys) in series.items():
+        axis.plot(xs, ys, marker='o', label=label)
+    if log_x:
+        axis.set_xscale('log')
+    axis.set(xlabel=xlabel, ylabel=ylabel)
+    axis.grid(True, alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    _save(figure, path)
+
+
 PLOT_LINES = {
     'object_curves.png': 'accuracy against the threshold: ADD(-S) / diameter (10 % marked) and '
                          '2D projection error (5 px marked)',

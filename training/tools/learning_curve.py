@@ -77,23 +77,13 @@ def table(results, task, command):
 
 def plot(results, task, path):
     """Write the curve (error or accuracy against labelled frames, one line per method)."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    from fm_pose_ros.evaluation.report import plot_series
     sizes = sorted(results)
-    figure, axes = plt.subplots(figsize=(5.5, 3.8))
-    for method in METHODS:
-        axes.plot(sizes, [headline(results[s][method], task) for s in sizes], marker='o',
-                  label=METHOD_NAMES[method])
-    axes.set_xscale('log')
-    axes.set_xlabel('labelled real training frames')
-    axes.set_ylabel('mean 3D joint error (mm)' if task == 'hand' else '2D projection < 5 px (%)')
-    axes.grid(alpha=0.3)
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(path + '.tmp.png', dpi=110)
-    plt.close(figure)
-    os.replace(path + '.tmp.png', path)
+    series = {METHOD_NAMES[m]: (sizes, [headline(results[s][m], task) for s in sizes])
+              for m in METHODS}
+    plot_series(series, path, 'labelled real training frames',
+                'mean 3D joint error (mm)' if task == 'hand' else '2D projection < 5 px (%)',
+                log_x=True)
 
 
 def parse_sizes(text):
