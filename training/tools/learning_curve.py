@@ -61,7 +61,10 @@ def headline(report, task):
 
 
 def table(results, task, command):
-    """Markdown table: one row per size, one column per method, FM's ratios to the baselines."""
+    """Markdown table: one row per size, one column per method, FM's ratios to the baselines.
+
+    A ratio to a baseline of 0 (an object method with no frame right) is ``-``.
+    """
     unit = 'mean 3D joint error (mm)' if task == 'hand' else '2D projection < 5 px (%)'
     names = ' | '.join(METHOD_NAMES[m] for m in METHODS)
     lines = [f'Command: `{command}`', '', f'Test set, {unit}.', '',
@@ -69,7 +72,8 @@ def table(results, task, command):
              'FM / naive mix |', '|---' * 8 + '|']
     for size, reports in sorted(results.items()):
         values = {m: headline(reports[m], task) for m in METHODS}
-        ratios = ' | '.join(f"{values['fm'] / values[m]:.2f}" for m in METHODS[:3])
+        ratios = ' | '.join(f"{values['fm'] / values[m]:.2f}" if values[m] else '-'
+                            for m in METHODS[:3])
         cells = ' | '.join(f'{values[m]:.2f}' for m in METHODS)
         lines.append(f'| {size} | {cells} | {ratios} |')
     return '\n'.join(lines) + '\n'

@@ -28,6 +28,9 @@ def test_table_has_a_row_per_size_and_fm_ratios():
     lines = table(objects, 'object', 'cmd').splitlines()
     assert '2D projection < 5 px (%)' in lines[2]
     assert lines[-1] == '| 50 | 10.00 | 5.00 | 20.00 | 25.00 | 2.50 | 5.00 | 1.25 |'
+    objects[50]['real'] = {'proj2d_acc': 0.0}
+    assert table(objects, 'object', 'cmd').splitlines()[-1] == (
+        '| 50 | 10.00 | 0.00 | 20.00 | 25.00 | 2.50 | - | 1.25 |')
 
 
 @pytest.mark.parametrize('text', ['', '100,x', '0,100'])
