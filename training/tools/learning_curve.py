@@ -123,11 +123,12 @@ def main(argv=None):
     command = 'python -m training.tools.learning_curve ' + ' '.join(
         argv if argv is not None else sys.argv[1:])
     stem = os.path.splitext(args.table)[0]
-    atomic_write_text(args.table, table(results, cfg.task, command.strip()))
+    text = table(results, cfg.task, command.strip())
+    atomic_write_text(args.table, text)
     atomic_write_text(stem + '.json', json.dumps(
         {str(s): r for s, r in results.items()}, indent=1))
     plot(results, cfg.task, stem + '.png')
-    print(open(args.table, encoding='utf-8').read())
+    print(text)
     return 0
 
 
