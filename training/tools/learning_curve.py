@@ -34,11 +34,9 @@ def with_size(cfg, size):
     return replace(cfg, data=replace(cfg.data, num_real_train=size))
 
 
-def run_size(cfg, size, out, synthetic_model):
-    """Train real, mix and fm with ``size`` labelled frames; return ``{method: report}``."""
-    sized = with_size(cfg, size)
-    data = make_training_data(sized)
-    folder = os.path.join(out, f'n{size}')
+def run_size(sized, data, out, synthetic_model):
+    """Train real, mix and fm on ``data`` (of config ``sized``); return ``{method: report}``."""
+    folder = os.path.join(out, f'n{sized.data.num_real_train}')
     reports = {'synthetic': data.evaluate(predictor(synthetic_model, 'cpu'))}
     for method in METHODS[1:]:
         _, trainer = train_method(sized, method, folder, data)
@@ -49,10 +47,16 @@ def run_size(cfg, size, out, synthetic_model):
 def curve(cfg, sizes, out):
     """Return ``{size: {method: report}}`` over ``sizes`` (ascending)."""
     largest = with_size(cfg, sizes[-1])
+    largest_data = make_training_data(largest)
     _, synthetic = train_method(largest, 'synthetic', os.path.join(out, f'n{sizes[-1]}'),
-                                make_training_data(largest))
+                                largest_data)
     model = synthetic.model.cpu().eval()
-    return {size: run_size(cfg, size, out, model) for size in sizes}
+    results = {}
+    for size in sizes:
+        sized = with_size(cfg, size)
+        data = largest_data if size == sizes[-1] else make_training_data(sized)
+        results[size] = run_size(sized, data, out, model)
+    return results
 
 
 def headline(report, task):
