@@ -340,8 +340,9 @@ def run(node_class, name, args=None):
             for line in params_file_warnings(node.get_fully_qualified_name(), argv):
                 node.get_logger().warning(line)
             executor = _spin(node)
-    except KeyboardInterrupt:
-        pass
+    except (KeyboardInterrupt, Exception) as exc:
+        if not shutdown.interrupted(exc):
+            raise
     finally:
         shutdown.STOP.set()  # a signal from now on must not interrupt the teardown
         _teardown(node, executor, code)

@@ -25,6 +25,15 @@ def _on_signal(signum, frame):
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
+def interrupted(exc):
+    """Return True if ``exc`` ends start-up because of a signal.
+
+    That is the first signal's KeyboardInterrupt, or any error raised after a signal: a native
+    import it interrupts can re-raise it as its own error (onnxruntime: ImportError).
+    """
+    return isinstance(exc, KeyboardInterrupt) or STOP.is_set()
+
+
 def install():
     """Route SIGINT and SIGTERM to ``_on_signal`` (also in a background job's ignored SIGINT)."""
     signal.signal(signal.SIGINT, _on_signal)
@@ -59,7 +68,9 @@ def guarded_main(load_main):
     install()
     try:
         main = load_main()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Exception) as exc:
+        if not interrupted(exc):
+            raise
         watchdog(0)
         return 0
     return main()
