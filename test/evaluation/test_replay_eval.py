@@ -207,7 +207,10 @@ def test_listen_mode_records_outputs_and_ground_truth(tmp_path, weights_path):
         # frames sent before the recorder matched the node's publisher would be lost
         play_with_ground_truth(frames, [10**9 + i * 10**8 for i in range(4)],
                                lambda: wait_for_line(lines, 'replay_eval: recording', 40))
-        time.sleep(0.5)  # the last output reaches the recorder too
+        # the last messages reach the recorder too; a sample lost on the way is repaired
+        # only after the writer's next heartbeat (Fast DDS: every 3 s), and a reliable reader
+        # holds the later samples back until then
+        time.sleep(4.0)
         recorder.send_signal(signal.SIGINT)  # ends the recording early; report written
         recorder.wait(timeout=30)
     finally:
