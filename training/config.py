@@ -52,6 +52,12 @@ class ObjectConfig:
     distance_m: tuple = (0.45, 0.85)  # camera distance range, metres
     box_shift: float = 0.1       # crop-centre noise of training crops, fraction of the side
     box_scale: float = 0.15      # crop-side noise of training crops (+-, relative)
+    augment: bool = False        # re-crop the labelled real frames and twins at every draw:
+    #                              new box noise, in-plane rotation, colour of the real crop
+    #                              (training/object/augment.py); false: one fixed crop each
+    augment_margin: float = 1.6  # stored margin crop side / the node's crop side
+    augment_rotation_deg: float = 30.0  # in-plane rotation range (+-)
+    augment_colour: float = 0.2  # per-channel gain, contrast and brightness change (+-)
     crop: ObjectCropSettings = field(default_factory=ObjectCropSettings)
     locator_steps: int = 800     # training steps of the locator (shared by all methods)
     locator_batch: int = 16      # frames per locator step (half synthetic, half real-like)

@@ -10,7 +10,9 @@ comparison and the exemplar baseline serve both tasks: ``synthetic_batch``,
   box (with centre/side noise, as a locator would give), rendered straight into the crop
   camera (``BoxCrop.camera``) under the synthetic light on a synthetic background.
 - Real pairs: real-like full frames (object_datasets) cropped like the node crops (same
-  box noise); the twin is rendered into the SAME crop camera with the synthetic look.
+  box noise); the twin is rendered into the SAME crop camera with the synthetic look. With
+  ``object.augment`` both are stored as larger margin crops and every draw warps them anew
+  (training/object/augment.py).
 - Or real frames of a BOP dataset (``object.bop_root``: LINEMOD, LM-O...), twins rendered at
   their annotated poses with their own K.
 - Test: real-like full frames with other background photos (or the BOP test split),
@@ -34,6 +36,7 @@ from fm_pose_ros.core.object_codec import (
 from fm_pose_ros.core.object_estimator import NoObjectError, ObjectEstimator
 from fm_pose_ros.core.weights import object_metadata, save_weights, weight_modules
 from fm_pose_ros.evaluation.metrics import latency_stats, object_metrics
+from training.object.augment import augmented_pair, margin_box
 from training.object.datasets import (
     composite, corner_pixels, K_LINEMOD, load_photos, real_frames, sample_poses,
     synthetic_background, synthetic_lighting, TEST_PHOTOS, TRAIN_PHOTOS, VAL_PHOTOS)
@@ -130,9 +133,11 @@ class ObjectTrainingData:
     def render_crops(self, rng, R, t, boxes, K=None):
         """Synthetic-look crops ``(n, S, S, 3)`` uint8 of poses R, t in the given boxes.
 
+        ``S``: the boxes' ``crop_size`` (the node's, or the margin crops' with augmentation).
+
         ``K``: ``(n, 3, 3)`` full-image intrinsics (default: the benchmark's camera).
         """
-        size = self.settings.crop_size
+        size = boxes[0].crop_size
         K = np.broadcast_to(K_LINEMOD, (len(R), 3, 3)) if K is None else K
         views = self.renderer.render(R, t, np.stack([b.camera(k) for b, k in zip(boxes, K)]),
                                      size, size, lights=synthetic_lighting(rng, len(R)))
@@ -157,15 +162,24 @@ class ObjectTrainingData:
             R, t = np.stack([f['R'] for f in chunk]), np.stack([f['t'] for f in chunk])
             K = np.stack([f['K'] for f in chunk])
             uv = np.stack([project_points(self.mesh.corners(), *pose) for pose in zip(R, t, K)])
-            boxes = self._boxes(rng, uv)
+            boxes = self._train_boxes(rng, uv)
             out['twin'] += list(self.render_crops(rng, R, t, boxes, K))
             for frame, corners, box in zip(chunk, uv, boxes):
                 out['real'].append(crop_image(frame['rgb'], box))
-                out['target'].append(encode_corners(corners, box))
+                # augmentation: corners in margin-crop pixels, targets drawn with each warp
+                out['target'].append(box.to_crop(corners).astype(np.float32)
+                                     if self.ocfg.augment else encode_corners(corners, box))
                 image, cells = self.locator_sample(frame['rgb'], frame['mask'])
                 out['locator_in'].append(image)
                 out['locator_target'].append(cells)
         return {key: np.stack(values) for key, values in out.items()}
+
+    def _train_boxes(self, rng, uv):
+        """Fixed jittered crop boxes, or margin crops to draw augmented crops from."""
+        if self.ocfg.augment:
+            return [margin_box(corners, self.settings, self.ocfg.augment_margin)
+                    for corners in uv]
+        return self._boxes(rng, uv)
 
     def locator_sample(self, rgb, mask):
         """Letterboxed image ``(h, w, 3)`` uint8 and per-cell object fraction ``(h/4, w/4)``."""
@@ -181,6 +195,12 @@ class ObjectTrainingData:
     def paired_batch(self, rng, n):
         """Random real crops, their twins ``(n, 3, S, S)`` and targets ``(n, 16)``."""
         index = rng.integers(0, len(self.train['real']), n)
+        if self.ocfg.augment:
+            real, twin, target = zip(*(augmented_pair(
+                rng, self.train['real'][i], self.train['twin'][i], self.train['target'][i],
+                self.settings.crop_size, self.ocfg) for i in index))
+            return (np.stack([normalise_rgb(c) for c in real]),
+                    np.stack([normalise_rgb(c) for c in twin]), np.stack(target))
         return (np.stack([normalise_rgb(c) for c in self.train['real'][index]]),
                 np.stack([normalise_rgb(c) for c in self.train['twin'][index]]),
                 self.train['target'][index])
@@ -193,7 +213,10 @@ class ObjectTrainingData:
                 raise RuntimeError('no cached locator for this data config: run training first')
             train_locator(locator, object_batches(self, self.ocfg.locator_batch),
                           self.ocfg.locator_steps)
-        key = {'object': self.ocfg.__dict__, 'data': self.cfg.data.__dict__, 'version': 2}
+        # the crops' augmentation does not change the locator's data: not part of the key
+        key = {'object': {k: v for k, v in self.ocfg.__dict__.items()
+                          if not k.startswith('augment')},
+               'data': self.cfg.data.__dict__, 'version': 2}
         return cached_locator(self.cfg.data.cache_dir, 'locator', key, Locator(LocatorConfig()),
                               train)
 
