@@ -25,11 +25,11 @@ centres at integers, as everywhere in ``fm_pose_ros.core.object_codec``).
 import cv2
 import numpy as np
 
-from fm_pose_ros.core.object_codec import BoxCrop, box_around
+from fm_pose_ros.core.object_codec import box_around, BoxCrop
 
 
 def margin_box(uv, settings, margin):
-    """The margin crop's BoxCrop around corner pixels ``(8, 2)``: same scale as the node's."""
+    """Return the margin crop's BoxCrop around corner pixels ``(8, 2)`` (the node's scale)."""
     box = box_around(uv, settings)
     size = int(round(settings.crop_size * margin))
     return BoxCrop(centre=box.centre, side=size / box.scale, crop_size=size)

@@ -175,7 +175,7 @@ class ObjectTrainingData:
         return {key: np.stack(values) for key, values in out.items()}
 
     def _train_boxes(self, rng, uv):
-        """Fixed jittered crop boxes, or margin crops to draw augmented crops from."""
+        """Return fixed jittered crop boxes, or margin boxes to draw augmented crops from."""
         if self.ocfg.augment:
             return [margin_box(corners, self.settings, self.ocfg.augment_margin)
                     for corners in uv]
