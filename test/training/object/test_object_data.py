@@ -60,6 +60,21 @@ def test_paired_batch_and_locator_targets(data):
     assert 0 < data.train['locator_target'].mean() < 0.5
 
 
+def test_augmented_pairs_are_warped_anew_at_every_draw(tmp_path):
+    from training.object.data import ObjectTrainingData
+    data = ObjectTrainingData(tiny_config(tmp_path, 'object.augment=true', 'data.num_real_val=0',
+                                          'data.num_real_train=3', 'data.num_real_test=1'))
+    assert data.train['real'].shape == data.train['twin'].shape == (3, 102, 102, 3)  # 1.6 x 64
+    assert data.train['target'].shape == (3, 8, 2)  # corners in margin-crop pixels
+    real, twin, target = data.paired_batch(np.random.default_rng(0), 8)
+    assert real.shape == twin.shape == (8, 3, 64, 64) and target.shape == (8, 16)
+    assert np.abs(target).max() < 1.5
+    again = data.paired_batch(np.random.default_rng(0), 8)
+    np.testing.assert_array_equal(real, again[0])
+    other = data.paired_batch(np.random.default_rng(1), 8)
+    assert not np.array_equal(target, other[2])
+
+
 def test_tiny_object_run_learns_and_exports_a_loadable_model(data, tmp_path):
     from dataclasses import replace
     from fm_pose_ros.core.object_estimator import ObjectEstimator
