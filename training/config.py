@@ -67,6 +67,13 @@ class ObjectConfig:
     bop_train_split: str = 'train'  # split folders of real training / test frames
     bop_test_split: str = 'test'
 
+    def validate_augment(self):
+        """Raise ValueError if an augmentation setting is out of range."""
+        if not (1.0 <= self.augment_margin <= 3.0 and 0.0 <= self.augment_rotation_deg <= 180.0
+                and 0.0 <= self.augment_colour < 1.0):
+            raise ValueError('object.augment_margin in [1, 3], augment_rotation_deg in [0, 180] '
+                             'and augment_colour in [0, 1) required')
+
 
 @dataclass(frozen=True)
 class OptimConfig:
@@ -118,6 +125,7 @@ class TrainConfig:
         if self.optim.batch_size < 2 or min(steps) < 0:
             raise ValueError('batch_size >= 2 and non-negative step counts required')
         crop.validate()
+        self.object.validate_augment()
         return self
 
     def to_dict(self):

@@ -31,6 +31,7 @@ def test_round_trip_through_dict():
     (['optim.nope=1'], "unknown config key 'nope'"),
     (['crop.crop_size=64'], 'crop_size 64 != net.in_size 128'),
     (['lr'], 'expects key=value'),
+    (['object.augment_colour=1.5'], 'augment_colour in'),
 ])
 def test_bad_overrides_are_clear_errors(items, message):
     with pytest.raises(ValueError, match=message):
