@@ -62,6 +62,7 @@ class ObjectConfig:
     locator_steps: int = 800     # training steps of the locator (shared by all methods)
     locator_batch: int = 16      # frames per locator step (half synthetic, half real-like)
     refine_steps: int = 1        # crop re-centring passes at evaluation (as in the node)
+    test_rotation_deg: float = 15.0  # evaluation also on crops turned by +- this (as the node)
     bop_root: str = ''           # a BOP dataset (LM, LM-O...) as the real domain; '' = built-in
     bop_obj_id: int = 1          # its object (mesh, units mm, symmetry from models_info.json)
     bop_train_split: str = 'train'  # split folders of real training / test frames

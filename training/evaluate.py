@@ -62,7 +62,8 @@ def evaluate_file(weights, config=None, set_items=(), split='test'):
         from fm_pose_ros.core.object_estimator import ObjectEstimator
         data = make_training_data(cfg, train=False)
         report = data.evaluate_estimator(ObjectEstimator(
-            weights, 'cpu', 'torch', refine_steps=cfg.object.refine_steps), split)
+            weights, 'cpu', 'torch', refine_steps=cfg.object.refine_steps,
+            rotation_deg=cfg.object.test_rotation_deg), split)
     else:
         # the test frames are cropped by the file's own locator (none: centre of mass)
         model, locator, _, _ = load_hand_parts(weights)

@@ -9,8 +9,9 @@ Conventions
   optical frame (x right, y down, z forward); a model point ``X`` (metres, model frame)
   is at ``R @ X + t`` in the camera.
 - ``corners``: the 8 corners ``(8, 3)`` of the model's 3D bounding box (metres, model frame).
-- Crop: a square box (centre ``(u, v)`` and side in full-image pixels) resampled to
-  ``crop_size`` x ``crop_size``; the network input is ``(3, S, S)`` float32 in [-1, 1].
+- Crop: a square box (centre ``(u, v)`` and side in full-image pixels, optionally turned by
+  ``angle_deg`` in the image plane about its centre) resampled to ``crop_size`` x
+  ``crop_size``; the network input is ``(3, S, S)`` float32 in [-1, 1].
 - Targets: the corners' projections in crop pixels, normalised to [-1, 1] by
   ``(uv - (S - 1) / 2) / (S / 2)``, flattened to ``(16,)``; decode is the inverse followed by
   PnP with the camera ``K`` (RANSAC over the 8 corners, so one bad corner is outvoted).
@@ -55,6 +56,7 @@ class BoxCrop:
     centre: np.ndarray   # (2,) full-image pixels
     side: float          # full-image pixels
     crop_size: int
+    angle_deg: float = 0.0  # crop axes turned by this much (image x towards y) about the centre
 
     @property
     def scale(self):
@@ -63,9 +65,11 @@ class BoxCrop:
 
     def matrix(self):
         """``(2, 3)`` affine: full-image pixel -> crop pixel (pixel centres at integers)."""
-        a = self.scale
-        offset = (self.crop_size - 1) / 2.0 - a * np.asarray(self.centre, np.float64)
-        return np.array([[a, 0.0, offset[0]], [0.0, a, offset[1]]])
+        angle = np.deg2rad(self.angle_deg)
+        linear = self.scale * np.array([[np.cos(angle), np.sin(angle)],
+                                        [-np.sin(angle), np.cos(angle)]])
+        offset = (self.crop_size - 1) / 2.0 - linear @ np.asarray(self.centre, np.float64)
+        return np.hstack([linear, offset[:, None]])
 
     def camera(self, K):
         """Intrinsics of the crop seen as a camera: rendering with it equals cropping."""
@@ -80,7 +84,7 @@ class BoxCrop:
     def to_image(self, uv_crop):
         """Crop pixels ``(N, 2)`` -> full-image pixels ``(N, 2)``."""
         M = self.matrix()
-        return (np.asarray(uv_crop, np.float64) - M[:, 2]) / self.scale
+        return (np.asarray(uv_crop, np.float64) - M[:, 2]) @ np.linalg.inv(M[:, :2]).T
 
 
 def project_points(points, R, t, K):

@@ -8,11 +8,14 @@ is moved to the centre of the predicted corners' box (its side stays the locator
 network runs again; PnP with the camera K turns the corners into (R, t). The side is kept
 because predicted corners are pulled towards the crop centre (regression to the mean): a box
 around them is ~15 % too small, and re-cropping to it compounds the error each pass, while the
-locator's side is within a few per cent (docs/results_object.md, "Refinement"). The node,
-the offline evaluation and the comparison all call ``ObjectEstimator.estimate``.
+locator's side is within a few per cent (docs/results_object.md, "Refinement").
+``rotation_deg`` > 0 runs every crop also turned by +- that angle in the image plane (one
+batch of 3) and averages the 3 corner predictions in full-image pixels (test-time
+augmentation). The node, the offline evaluation and the comparison all call
+``ObjectEstimator.estimate``.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import time
 
 import numpy as np
@@ -51,18 +54,18 @@ class ObjectEstimator:
     """Load an object weights file once, then estimate its pose frame by frame."""
 
     def __init__(self, weights, device='auto', backend='auto', threads=None, refine_steps=1,
-                 threshold=0.5):
+                 threshold=0.5, rotation_deg=0.0):
         self.device = resolve_device(device)
         self.backend_name = resolve_backend(backend, self.device)
         if threads:
             torch.set_num_threads(int(threads))
         net, locator, metadata, settings = load_object_model(weights, self.device)
         self._setup(make_backend(net, weights, self.backend_name, self.device, threads),
-                    locator, settings, metadata, refine_steps, threshold)
+                    locator, settings, metadata, refine_steps, threshold, rotation_deg)
 
     @classmethod
     def from_parts(cls, run_network, locator, settings, metadata, refine_steps=1,
-                   threshold=0.5):
+                   threshold=0.5, rotation_deg=0.0):
         """Build an estimator over in-memory parts (training evaluation): same code as the node.
 
         ``run_network`` maps crops ``(B, 3, S, S)`` to outputs ``(B, 16)`` (numpy).
@@ -70,15 +73,19 @@ class ObjectEstimator:
         self = cls.__new__(cls)
         self.device = next(locator.parameters()).device
         self.backend_name = 'in-memory'
-        self._setup(run_network, locator, settings, metadata, refine_steps, threshold)
+        self._setup(run_network, locator, settings, metadata, refine_steps, threshold,
+                    rotation_deg)
         return self
 
-    def _setup(self, run_network, locator, settings, metadata, refine_steps, threshold):
+    def _setup(self, run_network, locator, settings, metadata, refine_steps, threshold,
+               rotation_deg):
         self.run_network, self.locator = run_network, locator.eval()
         self.settings, self.metadata = settings, metadata
         self.corners = np.asarray(metadata['object']['corners_m'], np.float64)  # (8, 3) m
         self.refine_steps = int(refine_steps)
         self.threshold = float(threshold)
+        angle = float(rotation_deg)
+        self.angles_deg = (0.0, angle, -angle) if angle else (0.0,)
 
     @property
     def trained(self):
@@ -95,9 +102,13 @@ class ObjectEstimator:
         return box_from_mask(probability, scale, cfg.stride, self.settings, self.threshold)
 
     def corners_in(self, rgb, box):
-        """Predicted corner projections ``(8, 2)`` full-image px for one crop box."""
-        crop = normalise_rgb(crop_image(rgb, box))
-        corners = decode_corners(self.run_network(crop[None])[0], box)
+        """Predicted corner projections ``(8, 2)`` full-image px for one crop box.
+
+        The mean over the crop turned by each of ``angles_deg``, mapped back to the image.
+        """
+        boxes = [replace(box, angle_deg=angle) for angle in self.angles_deg]
+        outputs = self.run_network(np.stack([normalise_rgb(crop_image(rgb, b)) for b in boxes]))
+        corners = np.mean([decode_corners(out, b) for out, b in zip(outputs, boxes)], axis=0)
         require_finite('object corners', corners)
         return corners
 

@@ -33,6 +33,9 @@ OBJECT_PARAMS = {
                               in_range(0, 5)),
     'threshold': ParamSpec(0.5, 'Locator probability threshold: cells above it are the '
                            'object.', in_range(0.05, 0.95)),
+    'test_rotation_deg': ParamSpec(15.0, 'Each crop also runs turned by +- this angle in the '
+                                   'image plane; the corners are averaged (0 = one crop).',
+                                   in_range(0.0, 45.0)),
 }
 
 
@@ -52,7 +55,8 @@ class ObjectNode(PoseNode):
 
     def _make_estimator(self, params):
         return ObjectEstimator(self.weights_path, params['device'], params['backend'],
-                               params['threads'], params['refine_steps'], params['threshold'])
+                               params['threads'], params['refine_steps'], params['threshold'],
+                               params['test_rotation_deg'])
 
     def _make_publishers(self):
         self.pose_pub = self.create_publisher(PoseStamped, 'object_pose', 10)
@@ -62,7 +66,8 @@ class ObjectNode(PoseNode):
 
     def _describe(self):
         name = self.estimator.metadata['object'].get('name', '?')
-        return f"object '{name}', refine_steps {self.estimator.refine_steps}"
+        return (f"object '{name}', refine_steps {self.estimator.refine_steps}, crop angles "
+                f"{', '.join(f'{a:g}' for a in self.estimator.angles_deg)} deg")
 
     def _estimate(self, msg, K):
         rgb = self._convert(msg, image_to_rgb)

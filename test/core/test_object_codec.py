@@ -32,8 +32,9 @@ def test_encode_decode_round_trip():
         np.testing.assert_allclose(decode_corners(target, box), uv, atol=1e-3)
 
 
-def test_crop_camera_equals_cropping():
-    box = BoxCrop(centre=np.array([300.0, 200.0]), side=120.0, crop_size=64)
+@pytest.mark.parametrize('angle_deg', [0.0, 20.0])
+def test_crop_camera_equals_cropping(angle_deg):
+    box = BoxCrop(centre=np.array([300.0, 200.0]), side=120.0, crop_size=64, angle_deg=angle_deg)
     points = np.random.default_rng(1).uniform([-0.1, -0.1, 0.5], [0.1, 0.1, 0.8], (10, 3))
     via_crop = box.to_crop(project_points(points, np.eye(3), np.zeros(3), K))
     via_camera = project_points(points, np.eye(3), np.zeros(3), box.camera(K))
@@ -51,6 +52,23 @@ def test_crop_image_samples_the_box():
     assert crop[32, 32].min() == 255 and crop[2, 2].max() == 0
     x = normalise_rgb(crop)
     assert x.shape == (3, 64, 64) and x.min() == -1.0 and x.max() == 1.0
+
+
+def test_a_turned_crop_moves_image_and_corners_alike():
+    """A dot at a full-image pixel lands where ``to_crop`` says, at any crop angle."""
+    image = np.zeros((480, 640, 3), np.uint8)
+    image[209:212, 329:332] = 255  # a dot around (330, 210)
+    for angle in (0.0, 15.0, -30.0):
+        box = BoxCrop(centre=np.array([300.0, 200.0]), side=96.0, crop_size=96, angle_deg=angle)
+        crop = crop_image(image, box)
+        weight = crop[..., 0].astype(np.float64)
+        rows, cols = np.indices(weight.shape)
+        centroid = np.array([(cols * weight).sum(), (rows * weight).sum()]) / weight.sum()
+        expected = box.to_crop([[330.0, 210.0]])[0]
+        np.testing.assert_allclose(centroid, expected, atol=0.2)
+        np.testing.assert_allclose(decode_corners(encode_corners(CORNERS[:, :2] * 1e3 + 300,
+                                                                 box), box),
+                                   CORNERS[:, :2] * 1e3 + 300, atol=1e-6)
 
 
 @pytest.mark.parametrize('noise_px', [0.0, 1.0])

@@ -27,7 +27,8 @@ from fm_pose_ros.evaluation.replay_eval import main
 
 pytestmark = pytest.mark.integration  # DDS, subprocesses or colcon
 
-PARAMS = '/**:\n  ros__parameters:\n    refine_steps: 0\n    device: cpu\n'
+PARAMS = ('/**:\n  ros__parameters:\n    refine_steps: 0\n    test_rotation_deg: 0.0\n'
+          '    device: cpu\n')
 # true pose of each frame (R, t m): exact, 2 cm off, turned 20 degrees, 4 mm deeper, 6 cm off
 TRUTH = [(OBJECT_R, OBJECT_T),
          (OBJECT_R, OBJECT_T + [0.02, 0.0, 0.0]),

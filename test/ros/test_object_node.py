@@ -4,8 +4,8 @@
 
 The weights are conftest.write_object_weights' real files with two layers set by hand so the
 output is known: the locator sees the object everywhere (box = the whole image) and the
-corner head always predicts the box corners of ``TRUE_R``, ``TRUE_T`` (``refine_steps`` 0,
-so that box is the only crop).
+corner head always predicts the box corners of ``TRUE_R``, ``TRUE_T`` (``refine_steps`` 0 and
+``test_rotation_deg`` 0, so that box is the only crop).
 """
 
 from conftest import (
@@ -33,7 +33,7 @@ TOLERANCE_M = 0.003
 
 def make_node(weights_path, **params):
     params = {'weights': str(weights_path), 'stats_period_s': 0.0, 'refine_steps': 0,
-              'device': 'cpu', **params}
+              'test_rotation_deg': 0.0, 'device': 'cpu', **params}
     return ObjectNode(parameter_overrides=[Parameter(k, value=v) for k, v in params.items()])
 
 

@@ -223,7 +223,8 @@ class ObjectTrainingData:
     def estimator(self, predict):
         """Build an ObjectEstimator over ``predict`` (crops -> outputs) and the shared locator."""
         return ObjectEstimator.from_parts(predict, self.locator, self.settings,
-                                          {'object': self.info}, self.ocfg.refine_steps)
+                                          {'object': self.info}, self.ocfg.refine_steps,
+                                          rotation_deg=self.ocfg.test_rotation_deg)
 
     def evaluate(self, predict, split='test'):
         """End-to-end metrics of ``predict`` (crops -> outputs) with the shared locator."""

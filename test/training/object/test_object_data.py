@@ -151,9 +151,10 @@ def test_tiny_dense_head_run_exports_and_the_study_tools_tabulate_it(tmp_path):
     assert rows[0]['reports']['test']['frames_in'] == 6
     sweep = tmp_path / 'refine.md'
     assert refine_sweep.main(['--weights', rows[0]['weights'], '--steps', '0', '2',
-                              '--out', str(sweep)]) == 0
+                              '--rotations', '0', '10', '--out', str(sweep)]) == 0
     lines = sweep.read_text().strip().splitlines()
-    assert [line.split('|')[1].strip() for line in lines[-2:]] == ['0', '2']
+    assert [tuple(cell.strip() for cell in line.split('|')[1:3]) for line in lines[-4:]] == [
+        ('0', 'none'), ('2', 'none'), ('0', '+-10'), ('2', '+-10')]
 
 
 def test_the_study_tool_refuses_a_folder_without_weights_in_one_line(tmp_path, capsys):
