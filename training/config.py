@@ -68,12 +68,14 @@ class ObjectConfig:
     bop_train_split: str = 'train'  # split folders of real training / test frames
     bop_test_split: str = 'test'
 
-    def validate_augment(self):
-        """Raise ValueError if an augmentation setting is out of range."""
+    def validate(self):
+        """Raise ValueError if an augmentation or test-time setting is out of range."""
         if not (1.0 <= self.augment_margin <= 3.0 and 0.0 <= self.augment_rotation_deg <= 180.0
                 and 0.0 <= self.augment_colour < 1.0):
             raise ValueError('object.augment_margin in [1, 3], augment_rotation_deg in [0, 180] '
                              'and augment_colour in [0, 1) required')
+        if not 0.0 <= self.test_rotation_deg <= 45.0:
+            raise ValueError('object.test_rotation_deg must be in [0, 45] (as the node\'s)')
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class TrainConfig:
         if self.optim.batch_size < 2 or min(steps) < 0:
             raise ValueError('batch_size >= 2 and non-negative step counts required')
         crop.validate()
-        self.object.validate_augment()
+        self.object.validate()
         return self
 
     def to_dict(self):

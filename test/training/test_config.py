@@ -32,6 +32,7 @@ def test_round_trip_through_dict():
     (['crop.crop_size=64'], 'crop_size 64 != net.in_size 128'),
     (['lr'], 'expects key=value'),
     (['object.augment_colour=1.5'], 'augment_colour in'),
+    (['object.test_rotation_deg=60'], 'test_rotation_deg must be in'),
 ])
 def test_bad_overrides_are_clear_errors(items, message):
     with pytest.raises(ValueError, match=message):
