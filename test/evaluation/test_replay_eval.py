@@ -207,10 +207,6 @@ def test_listen_mode_records_outputs_and_ground_truth(tmp_path, weights_path):
         # frames sent before the recorder matched the node's publisher would be lost
         play_with_ground_truth(frames, [10**9 + i * 10**8 for i in range(4)],
                                lambda: wait_for_line(lines, 'replay_eval: recording', 40))
-        # the last messages reach the recorder too; a sample lost on the way is repaired
-        # only after the writer's next heartbeat (Fast DDS: every 3 s), and a reliable reader
-        # holds the later samples back until then
-        time.sleep(4.0)
         recorder.send_signal(signal.SIGINT)  # ends the recording early; report written
         recorder.wait(timeout=30)
     finally:
@@ -264,6 +260,10 @@ def play_with_ground_truth(frames, stamps, recorder_ready):
             gt_pub.publish(joints_to_pose_array(frame['joints'], header(stamp)))
             probe.send_depth(frame['depth'], stamp)
             assert spin_until(executor, lambda: stamp in probe.stamps_out(), 20.0)
+        # keep the writers alive until the recorder has everything: a sample lost on the way
+        # is resent only after the writer's next heartbeat (Fast DDS: every 3 s), a reliable
+        # reader holds the later ones back until then, and a destroyed writer resends nothing
+        spin_until(executor, lambda: False, 4.0)
     finally:
         executor.shutdown()
         probe.destroy_node()
