@@ -199,11 +199,10 @@ class ObjectTrainingData:
             real, twin, target = zip(*(augmented_pair(
                 rng, self.train['real'][i], self.train['twin'][i], self.train['target'][i],
                 self.settings.crop_size, self.ocfg) for i in index))
-            return (np.stack([normalise_rgb(c) for c in real]),
-                    np.stack([normalise_rgb(c) for c in twin]), np.stack(target))
-        return (np.stack([normalise_rgb(c) for c in self.train['real'][index]]),
-                np.stack([normalise_rgb(c) for c in self.train['twin'][index]]),
-                self.train['target'][index])
+        else:
+            real, twin, target = (self.train[key][index] for key in ('real', 'twin', 'target'))
+        return (np.stack([normalise_rgb(c) for c in real]),
+                np.stack([normalise_rgb(c) for c in twin]), np.stack(target))
 
     def _load_or_train_locator(self):
         from training.locator import cached_locator, object_batches, train_locator
