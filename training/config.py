@@ -35,6 +35,8 @@ class DataConfig:
     #                              labels (IK fits, perturbed: the paper's scheme); 0: prior only
     label_pose_sigma_deg: float = 12.0  # random articulation added to each joint angle
     label_pose_turn_deg: float = 10.0   # random rotation about the palm centre (per axis)
+    sensor_copies: int = 0       # built-in data: copies of each real training frame seen by a
+    #                              random sensor (training/hand/sensor_random.py; same labels)
     seed: int = 0                # data seed (test set, real set, synthetic stream)
     cache_dir: str = 'runs/cache'  # prepared real crops (.npz), shared by all methods
 
@@ -125,8 +127,9 @@ class TrainConfig:
         if crop.crop_size != self.net.in_size:
             raise ValueError(f'crop_size {crop.crop_size} != net.in_size {self.net.in_size}')
         steps = (self.optim.stage1_steps, self.optim.stage2_steps)
-        if self.optim.batch_size < 2 or min(steps) < 0:
-            raise ValueError('batch_size >= 2 and non-negative step counts required')
+        if self.optim.batch_size < 2 or min(steps) < 0 or self.data.sensor_copies < 0:
+            raise ValueError('batch_size >= 2, non-negative step counts and '
+                             'data.sensor_copies required')
         crop.validate()
         self.object.validate()
         return self

@@ -14,6 +14,7 @@ from fm_pose_ros.core.camera import backproject
 from fm_pose_ros.core.hand_codec import crop_camera, normalise_depth
 from training.hand.model import (
     capsules, fit_pose, HandPose, joints, perturb_poses, PoseSampling, sample_poses)
+from training.hand.sensor_random import RandomSensor
 from training.hand.sensor_sim import (
     background, clutter_capsules, composite, SceneModel, SensorModel)
 from training.render.depth import render_depth
@@ -80,12 +81,15 @@ def synthetic_crops(rng, pose, settings, jitter_mm, K=K_VGA):
 
 
 def real_like_frames(rng, n, K=K_VGA, size=VGA, sensor=SensorModel(), scene=SceneModel(),
-                     label_noise=True, poses=None, sampling=REAL_SAMPLING):
+                     label_noise=True, poses=None, sampling=REAL_SAMPLING, copies=0,
+                     copy_sensor=None, copy_rng=None):
     """Yield ``n`` real-like records (sensor effects, forearm, clutter) with their twins.
 
     ``sensor`` is any sensor model with ``apply(depth_mm, K, rng)`` (sensor_sim.SensorModel,
     heldout.TofSensorModel); ``poses`` (a HandPose of length n) replaces the poses drawn from
-    ``sampling``, e.g. a pose_sequence.
+    ``sampling``, e.g. a pose_sequence. ``copies`` > 0: after each frame, that many records of
+    the same clean scene seen by ``copy_sensor`` (e.g. sensor_random.RandomSensor), same label
+    and twin, drawn from ``copy_rng`` (so the ``n`` frames themselves do not change).
     """
     height, width = size
     for start in range(0, n, 16):
@@ -107,8 +111,11 @@ def real_like_frames(rng, n, K=K_VGA, size=VGA, sensor=SensorModel(), scene=Scen
                                        height, width)[0]
             clean = composite(scene_depth, background(rng, K, height, width, scene))
             noise = rng.normal(0, scene.label_noise_mm, (14, 3)) if label_noise else 0.0
-            yield {'depth': sensor.apply(clean, K, rng), 'twin': twins[i], 'K': K,
-                   'joints': true_joints[i] + noise, 'joints_true': true_joints[i]}
+            record = {'depth': sensor.apply(clean, K, rng), 'twin': twins[i], 'K': K,
+                      'joints': true_joints[i] + noise, 'joints_true': true_joints[i]}
+            yield record
+            for _ in range(copies):
+                yield {**record, 'depth': copy_sensor.apply(clean, K, copy_rng)}
 
 
 def pose_sequence(rng, n, keys=4, sampling=REAL_SAMPLING):
@@ -149,9 +156,11 @@ class SimRealSource:
         self.cfg = data_cfg
 
     def train_records(self):
-        """Real-like training frames (noisy labels) with twins."""
+        """Real-like training frames (noisy labels) with twins, and their sensor copies."""
         rng = np.random.default_rng([self.cfg.seed, 1])
-        return real_like_frames(rng, self.cfg.num_real_train)
+        return real_like_frames(rng, self.cfg.num_real_train, copies=self.cfg.sensor_copies,
+                                copy_sensor=RandomSensor(),
+                                copy_rng=np.random.default_rng([self.cfg.seed, 5]))
 
     def val_records(self):
         """Held-out labelled real-like frames for tuning (noisy labels, like training)."""
