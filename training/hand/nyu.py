@@ -76,7 +76,10 @@ class NyuSource:
         self.cfg = data_cfg
 
     def train_records(self):
-        """Real training frames."""
+        """Real training frames (no sensor copies: NYU has no clean scene to see again)."""
+        if self.cfg.sensor_copies:
+            raise ValueError('data.sensor_copies needs the built-in benchmark (data.source='
+                             'simreal): NYU frames have no clean scene to see again')
         return nyu_records(os.path.join(self.root, 'train'), limit=self.cfg.num_real_train)
 
     def val_records(self):
