@@ -5,7 +5,8 @@
 ``python -m training.tools.bench_train_step [--steps 20] [--out docs/benchmarks_train_step.md]``
 ``python -m training.tools.bench_train_step [--task object] --configs a.yaml b.yaml
 [--out docs/benchmarks_train_step_object.md]`` (one variant per training config file; hands
-without ``--configs``: the built-in input-size variants)
+without ``--configs``: the built-in input-size variants). ``--compile``: every variant also
+once with its objective through ``torch.compile`` (compiled during the warm-up steps).
 
 One feature-mapping joint step (stage 2) of batch 32 per stream, as ``training.train`` runs
 it: render 32 synthetic crops (hands: ``HandTrainingData.synthetic_batch``, clean renders
@@ -98,11 +99,13 @@ def config_variant(task, config_path):
     return name, cfg.net, ObjectTrainingData(cfg), cfg.channels_last
 
 
-def measure(name, cfg, streams, steps, channels_last):
+def measure(name, cfg, streams, steps, channels_last, compiled=False):
     """``(row dict)`` of one variant: parts in ms, samples/s, MACs per crop."""
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model = FeatureMappingNet(cfg).to(memory_format=memory_format)
     objective = Objective(model, 1.0, 0.2)
+    if compiled:
+        objective, name = torch.compile(objective), f'{name}, torch.compile'
     optimizer = torch.optim.Adam(model.parameters(), lr=3.3e-4)
     rng, clock = np.random.default_rng(0), {}
     for _ in range(3):
@@ -148,6 +151,8 @@ def main(argv=None):
     parser.add_argument('--task', default='hand', choices=('hand', 'object'))
     parser.add_argument('--configs', nargs='*', default=[],
                         help='training config files, one variant each (object: required)')
+    parser.add_argument('--compile', action='store_true',
+                        help='also measure every variant with torch.compile')
     parser.add_argument('--out', help='default: docs/benchmarks_train_step[_object].md')
     args = parser.parse_args(argv)
     if args.task == 'object' and not args.configs:
@@ -155,8 +160,9 @@ def main(argv=None):
     out = args.out or ('docs/benchmarks_train_step_object.md' if args.task == 'object'
                        else 'docs/benchmarks_train_step.md')
     torch.set_num_threads(args.threads)
-    rows = [measure(*variant[:3], args.steps, variant[3])
-            for variant in variants(args.task, args.configs)]
+    rows = [measure(*variant[:3], args.steps, variant[3], compiled)
+            for variant in variants(args.task, args.configs)
+            for compiled in (False, True)[:1 + args.compile]]
     command = 'python -m training.tools.bench_train_step ' + ' '.join(
         argv if argv is not None else sys.argv[1:])
     text = table(rows, command.strip())
