@@ -6,4 +6,4 @@ Layers (docs/architecture.md): ``core`` (ROS-free inference), ``ros`` (the nodes
 ``evaluation`` (bags, replay, metrics, reports).
 """
 
-__version__ = '0.6.0'
+__version__ = '0.7.0'
