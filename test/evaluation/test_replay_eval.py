@@ -254,7 +254,12 @@ def play_with_ground_truth(frames, stamps, recorder_ready):
         # discovery is not symmetric, so give the node's side time to match the recorder
         assert spin_until(executor, lambda: len(
             probe.get_subscriptions_info_by_topic('/hand_joints')) >= 2, 30)
-        spin_until(executor, lambda: False, 3.0)
+        # the node re-creates its input subscriptions once it sees our reliable writers
+        # (qos_reliability auto), and a CameraInfo sent before the new one matched is lost:
+        # keep sending the first one meanwhile, as a camera driver would
+        for _ in range(15):
+            probe.send_info(frames[0]['K'], 640, 480, stamps[0])
+            spin_until(executor, lambda: False, 0.2)
         for frame, stamp in zip(frames, stamps):
             probe.send_info(frame['K'], 640, 480, stamp)
             gt_pub.publish(joints_to_pose_array(frame['joints'], header(stamp)))
