@@ -12,7 +12,7 @@ import yaml
 
 from fm_pose_ros.core.hand_codec import CropSettings
 from fm_pose_ros.core.networks import NetConfig, OBJECT_NET
-from fm_pose_ros.core.object_codec import ObjectCropSettings
+from fm_pose_ros.core.object_codec import MAX_ROTATION_DEG, ObjectCropSettings
 
 METHODS = ('fm', 'synthetic', 'real', 'mix')
 TASKS = ('hand', 'object')
@@ -76,8 +76,9 @@ class ObjectConfig:
                 and 0.0 <= self.augment_colour < 1.0):
             raise ValueError('object.augment_margin in [1, 3], augment_rotation_deg in [0, 180] '
                              'and augment_colour in [0, 1) required')
-        if not 0.0 <= self.test_rotation_deg <= 45.0:
-            raise ValueError('object.test_rotation_deg must be in [0, 45] (as the node\'s)')
+        if not 0.0 <= self.test_rotation_deg <= MAX_ROTATION_DEG:
+            raise ValueError(f'object.test_rotation_deg must be in [0, {MAX_ROTATION_DEG:g}] '
+                             '(as the node\'s)')
 
 
 @dataclass(frozen=True)

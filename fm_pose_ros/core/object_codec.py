@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 NUM_CORNERS = 8
+MAX_ROTATION_DEG = 45.0  # largest test-time turn of a crop (node parameter, config range)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from geometry_msgs.msg import PoseArray, PoseStamped
 from sensor_msgs.msg import Image
 from visualization_msgs.msg import MarkerArray
 
+from fm_pose_ros.core.object_codec import MAX_ROTATION_DEG
 from fm_pose_ros.core.object_estimator import NoObjectError, ObjectEstimator
 from fm_pose_ros.core.resources import default_object_weights
 from fm_pose_ros.ros.node_params import COMMON_PARAMS, in_range, ParamSpec
@@ -35,7 +36,7 @@ OBJECT_PARAMS = {
                            'object.', in_range(0.05, 0.95)),
     'test_rotation_deg': ParamSpec(15.0, 'Each crop also runs turned by +- this angle in the '
                                    'image plane; the corners are averaged (0 = one crop).',
-                                   in_range(0.0, 45.0)),
+                                   in_range(0.0, MAX_ROTATION_DEG)),
 }
 
 

@@ -162,7 +162,7 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     rows = [measure(*variant[:3], args.steps, variant[3], compiled)
             for variant in variants(args.task, args.configs)
-            for compiled in (False, True)[:1 + args.compile]]
+            for compiled in ((False, True) if args.compile else (False,))]
     command = 'python -m training.tools.bench_train_step ' + ' '.join(
         argv if argv is not None else sys.argv[1:])
     text = table(rows, command.strip())
