@@ -21,12 +21,13 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from fm_pose_ros.core.hand_codec import CropSettings  # noqa: E402
-from fm_pose_ros.core.hand_locator import HAND_LOCATOR  # noqa: E402
+from fm_pose_ros.core.hand_codec import HandCropSettings  # noqa: E402
+from fm_pose_ros.core.letterbox import letterbox  # noqa: E402
 from fm_pose_ros.core.networks import (  # noqa: E402
-    FeatureMappingNet, Locator, LocatorConfig, NetConfig, OBJECT_NET)
+    FeatureMappingNet, HAND_LOCATOR, HAND_NET, Locator, OBJECT_LOCATOR, OBJECT_NET)
 from fm_pose_ros.core.object_codec import (  # noqa: E402
-    box_from_mask, encode_corners, letterbox, ObjectCropSettings, project_points)
+    encode_corners, ObjectCropSettings, project_points)
+from fm_pose_ros.core.object_locator import box_from_mask  # noqa: E402
 from fm_pose_ros.core.weights import (  # noqa: E402
     hand_metadata, object_metadata, save_weights, weight_modules)
 
@@ -59,7 +60,7 @@ def ros():
     rclpy.shutdown()
 
 
-def write_untrained(path, seed=0, net_cfg=NetConfig(), crop=CropSettings()):
+def write_untrained(path, seed=0, net_cfg=HAND_NET, crop=HandCropSettings()):
     """Write a seeded, untrained hand model (metadata ``trained: false``) to ``path``."""
     torch.manual_seed(seed)
     model = FeatureMappingNet(net_cfg)
@@ -97,6 +98,13 @@ def blob_frame(centre_mm=(30.0, -20.0, 550.0), K=K_VGA, size=(480, 640), radius_
     return depth.astype(np.float32), K.copy(), centre
 
 
+def random_pose(rng):
+    """Return a random object pose ``(R (3, 3), t (3,) m)`` in front of the camera."""
+    from scipy.spatial.transform import Rotation
+    R = Rotation.random(random_state=int(rng.integers(1 << 30))).as_matrix()
+    return R, np.array([rng.uniform(-0.1, 0.1), rng.uniform(-0.1, 0.1), rng.uniform(0.4, 0.9)])
+
+
 def cube_corners(side):
     """``(8, 3)`` m, corner i = bits (i & 1, i >> 1 & 1, i >> 2 & 1) -> min/max of x, y, z."""
     bits = np.array([[i & 1, i >> 1 & 1, i >> 2 & 1] for i in range(8)], np.float64)
@@ -113,7 +121,7 @@ def whole_image_box(cfg, settings):
 def write_object_weights(path, locator_logit=OBJECT_EVERYWHERE):
     """Write the deterministic object weights (see OBJECT_SIZE) to ``path``; return it (str)."""
     net = FeatureMappingNet(OBJECT_NET)
-    locator = constant_locator(LocatorConfig(), locator_logit)
+    locator = constant_locator(OBJECT_LOCATOR, locator_logit)
     settings, corners = ObjectCropSettings(), cube_corners(CUBE_M)
     box = whole_image_box(locator.cfg, settings)
     targets = encode_corners(project_points(corners, OBJECT_R, OBJECT_T, K_VGA), box)
@@ -140,8 +148,8 @@ def constant_locator(cfg, logit):
 def write_hand_weights_with_locator(path, locator_logit, seed=3):
     """Write an untrained hand network with a constant locator (every cell hand, or none)."""
     torch.manual_seed(seed)
-    net, locator = FeatureMappingNet(NetConfig()), constant_locator(HAND_LOCATOR, locator_logit)
-    metadata = hand_metadata(NetConfig(), CropSettings(), trained=False, locator_cfg=locator.cfg)
+    net, locator = FeatureMappingNet(HAND_NET), constant_locator(HAND_LOCATOR, locator_logit)
+    metadata = hand_metadata(HAND_NET, HandCropSettings(), trained=False, locator_cfg=locator.cfg)
     save_weights(path, weight_modules(net, locator), metadata, dtype=torch.float32)
     return str(path)
 

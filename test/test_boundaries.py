@@ -103,3 +103,14 @@ def test_no_import_cycles():
 
     for module in graph:
         visit(module, [])
+
+
+def test_architecture_lists_every_core_module():
+    with open(os.path.join(REPO, 'docs', 'architecture.md'), encoding='utf-8') as handle:
+        text = handle.read()
+    table = text.split('### `fm_pose_ros/core/`')[1].split('\n### ')[0]
+    listed = {line.split('`')[1] for line in table.splitlines() if line.startswith('| `')}
+    present = {name for name in os.listdir(os.path.join(REPO, 'fm_pose_ros', 'core'))
+               if name.endswith('.py') and name != '__init__.py'}
+    assert listed == present, f'only in the docs: {listed - present}, only in the tree: ' \
+                              f'{present - listed}'

@@ -42,7 +42,7 @@ def test_colcon_build_installs_ros_layout(tmp_path):
     env['PYTHONPATH'] = f"{site}{os.pathsep}{env.get('PYTHONPATH', '')}"
     found = subprocess.run(
         [sys.executable, '-c', 'from fm_pose_ros.core import resources as r; '
-         'print(r.default_weights()); print(r.default_object_weights())'],
+         'print(r.default_hand_weights()); print(r.default_object_weights())'],
         cwd=tmp_path, env=env, capture_output=True, text=True)
     assert found.stdout.split() == [str(share / 'models' / 'hand_fm.safetensors'),
                                     str(share / 'models' / 'object_fm.safetensors')], found.stderr

@@ -15,9 +15,12 @@ from safetensors.torch import save_file
 import torch
 
 from fm_pose_ros.core.fileio import atomic_write
-from fm_pose_ros.core.weights import CheckpointError
 
 KEY = 'fm_pose_ros_train'
+
+
+class TrainingStateError(RuntimeError):
+    """A training checkpoint that cannot be read or does not fit this run (one line)."""
 
 
 def save_training_state(path, model, optimizer, step, config_dict):
@@ -36,7 +39,7 @@ def save_training_state(path, model, optimizer, step, config_dict):
 def load_training_state(path, model, optimizer):
     """Restore model and optimizer from ``path``; return ``(step, config_dict)``.
 
-    A damaged file, or one of another architecture, raises CheckpointError naming it.
+    A damaged file, or one of another architecture, raises TrainingStateError naming it.
     """
     meta, tensors = _read(os.fspath(path))
     try:
@@ -45,8 +48,8 @@ def load_training_state(path, model, optimizer):
         _load_optimizer(optimizer, meta, tensors)
     except (RuntimeError, KeyError, ValueError) as exc:
         first = ' '.join(str(exc).split())[:300]
-        raise CheckpointError(f'{path}: does not match the architecture of this run (resume '
-                              f'with the config it was written with): {first}') from exc
+        raise TrainingStateError(f'{path}: does not match the architecture of this run '
+                                 f'(resume with the config it was written with): {first}') from exc
     return meta['step'], meta['config']
 
 
@@ -58,9 +61,9 @@ def _read(path):
         int(meta['step'])
         return meta, tensors
     except Exception as exc:  # safetensors, json and a missing key all say "damaged"
-        raise CheckpointError(f'{path}: not a readable training checkpoint '
-                              f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
-                              'delete it to start over') from exc
+        raise TrainingStateError(f'{path}: not a readable training checkpoint '
+                                 f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+                                 'delete it to start over') from exc
 
 
 def _load_optimizer(optimizer, meta, tensors):

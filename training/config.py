@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 
 import yaml
 
-from fm_pose_ros.core.hand_codec import CropSettings
+from fm_pose_ros.core.hand_codec import HandCropSettings
 from fm_pose_ros.core.networks import NetConfig, OBJECT_NET
 from fm_pose_ros.core.object_codec import MAX_ROTATION_DEG, ObjectCropSettings
 
@@ -104,7 +104,7 @@ class TrainConfig:
     data: DataConfig = field(default_factory=DataConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     net: NetConfig = field(default_factory=NetConfig)
-    crop: CropSettings = field(default_factory=CropSettings)
+    crop: HandCropSettings = field(default_factory=HandCropSettings)
     object: ObjectConfig = field(default_factory=ObjectConfig)
     out_dir: str = 'runs/hand_fm'  # checkpoints, TensorBoard logs, final weights
     init: str = ''               # weights file to start from (its network only, no optimiser

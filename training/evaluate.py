@@ -13,7 +13,7 @@ from dataclasses import replace
 import logging
 import sys
 
-from fm_pose_ros.core.weights import CheckpointError, load_hand_parts, read_metadata
+from fm_pose_ros.core.weights import load_hand_parts, read_metadata, WeightsError
 from fm_pose_ros.evaluation.report import write_report
 from training.config import from_dict, load_config
 from training.predict import predictor
@@ -35,7 +35,7 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format='%(message)s')
     try:
         report = evaluate_file(args.weights, args.config, args.set, args.split)
-    except (CheckpointError, OSError, ValueError) as exc:
+    except (WeightsError, OSError, ValueError) as exc:
         print(f'training.evaluate: {exc}', file=sys.stderr)
         return 2
     write_report(args.out, report, f"{report['task'].capitalize()} evaluation: {args.weights}")

@@ -24,7 +24,7 @@ import torch
 from tqdm import tqdm
 
 from fm_pose_ros.core.fileio import atomic_write
-from fm_pose_ros.core.networks import LocatorConfig
+from fm_pose_ros.core.networks import OBJECT_LOCATOR
 from fm_pose_ros.core.object_codec import normalise_rgb
 from training.object.datasets import (
     composite, K_LINEMOD, sample_poses, synthetic_background, synthetic_lighting)
@@ -65,7 +65,7 @@ def object_batches(data, batch, seed=7):
     rng = np.random.default_rng(seed)
     real_in, real_target = data.train['locator_in'], data.train['locator_target']
     while True:
-        images, cells = synthetic_locator_batch(data, rng, batch // 2, LocatorConfig())
+        images, cells = synthetic_locator_batch(data, rng, batch // 2, OBJECT_LOCATOR)
         index = rng.integers(0, len(real_in), batch - batch // 2)
         images = np.concatenate([images, real_in[index]])
         yield (np.stack([normalise_rgb(i) for i in images]),

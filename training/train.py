@@ -29,8 +29,9 @@ from tqdm import tqdm
 from fm_pose_ros.core.backends import resolve_device
 from fm_pose_ros.core.networks import FeatureMappingNet
 from fm_pose_ros.core.weights import (
-    CheckpointError, load_hand_parts, load_object_model, read_metadata)
-from training.checkpointing import load_training_state, save_training_state
+    load_hand_parts, load_object_model, read_metadata, WeightsError)
+from training.checkpointing import (
+    load_training_state, save_training_state, TrainingStateError)
 from training.config import load_config
 from training.losses import Objective, STAGES
 from training.predict import predictor
@@ -266,7 +267,7 @@ def main(argv=None):
     try:
         cfg = load_config(args.config, args.set + extra, task=args.task)
         trainer = Trainer(cfg, resume=args.resume)
-    except (CheckpointError, OSError, ValueError) as exc:
+    except (WeightsError, TrainingStateError, OSError, ValueError) as exc:
         print(f'training.train: {exc}', file=sys.stderr)
         return 2
     trainer.run()

@@ -1,9 +1,10 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Inference backends: torch (eager, cpu/cuda) and ONNX Runtime, same call signature.
+"""Inference backends for both tasks: torch (eager, cpu/cuda) and ONNX Runtime, same call.
 
-A backend maps a batch of crops ``(B, 1, S, S)`` float32 to outputs ``(B, num_outputs)``
-float32, both numpy. The ONNX graph is exported from the same torch model (``h(g(f(x)))``).
+A backend maps a batch of crops ``(B, C, S, S)`` float32 (C = 1 depth for hands, 3 RGB for
+objects) to outputs ``(B, num_outputs)`` float32, both numpy. The ONNX graph is exported from
+the same torch model (``h(g(f(x)))``).
 Locators use the same backends: letterboxed images ``(B, C, H, W)`` -> logits
 ``(B, 1, H / 4, W / 4)``.
 """

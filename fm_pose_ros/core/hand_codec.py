@@ -1,6 +1,6 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Hand preprocessing as a codec (DeepPrior++ style), shared by node, training and evaluation.
+"""The hand codec (DeepPrior++ style): crop, normalise, decode; node, training and evaluation.
 
 Conventions
 -----------
@@ -12,8 +12,9 @@ Conventions
   missing depth and depth behind the cube = +1, depth in front of the cube = -1.
 - Targets: ``(joints - com) / (cube / 2)``, shape ``(14, 3)``; decode is the inverse.
 
-``encode`` turns (depth, K) into (crop, CropTransform); the transform travels with the sample
-and ``decode`` maps network outputs back to metric joints in the camera frame.
+``encode`` turns (depth, K, centre) into (crop, HandCropTransform); the transform travels with
+the sample and ``decode`` maps network outputs back to metric joints in the camera frame. The
+centre comes from a localiser: ``hand_com.locate_hand`` or the learned ``hand_locator``.
 """
 
 from dataclasses import dataclass, field
@@ -21,13 +22,13 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from fm_pose_ros.core.camera import backproject, check_intrinsics, project
+from fm_pose_ros.core.camera import check_intrinsics, project
 from fm_pose_ros.core.hand_joints import NUM_JOINTS
 
 
 @dataclass(frozen=True)
-class CropSettings:
-    """How a hand is found and cropped; saved inside every checkpoint."""
+class HandCropSettings:
+    """How a hand is found and cropped; saved inside every hand weights file."""
 
     cube_mm: tuple = (300.0, 300.0, 300.0)  # metric box around the hand centre (x, y, z)
     crop_size: int = 128                     # network input is crop_size x crop_size
@@ -53,7 +54,7 @@ class CropSettings:
 
 
 @dataclass
-class CropTransform:
+class HandCropTransform:
     """Everything needed to map between the camera frame and one hand crop."""
 
     com: np.ndarray        # (3,) hand centre, mm, camera frame
@@ -87,70 +88,6 @@ def cube_bounds(com, cube, K):
     return u0, v0, u1, v1
 
 
-def locate_hand(depth_mm, K, settings=CropSettings()):
-    """Find the hand centre (mm, camera frame) as the closest object's refined centre of mass.
-
-    Returns ``(3,)`` float64 or None when nothing hand-sized is in the depth range.
-    """
-    depth = np.asarray(depth_mm, np.float32)
-    valid = (depth > settings.depth_min_mm) & (depth < settings.depth_max_mm)
-    values = depth[valid]
-    if values.size < settings.min_hand_pixels:
-        return None
-    rank = min(settings.robust_rank, values.size - 1)
-    closest = float(np.partition(values, rank)[rank])
-    mask = valid & (depth <= closest + settings.cube_mm[2])
-    com = centre_of_mass(depth, mask, K)
-    for _ in range(settings.com_iterations):
-        refined = centre_of_mass_in_cube(depth, com, K, settings)
-        if refined is None:
-            return None
-        shift = np.linalg.norm(refined - com)
-        com = refined
-        if shift < 1.0:
-            break
-    if count_in_cube(depth, com, K, settings) < settings.min_hand_pixels:
-        return None
-    return com
-
-
-def centre_of_mass(depth, mask, K):
-    """3D centre of mass of the masked pixels (mean pixel, mean depth), mm."""
-    v, u = np.nonzero(mask)
-    d = depth[v, u]
-    return backproject(u.mean(), v.mean(), float(d.mean()), K)
-
-
-def _cube_window(depth, com, K, settings):
-    """Pixel window of the cube and the mask of its pixels whose depth lies inside the cube."""
-    u0, v0, u1, v1 = cube_bounds(com, settings.cube_mm, K)
-    height, width = depth.shape
-    c0, c1 = max(int(np.floor(u0)), 0), min(int(np.ceil(u1)) + 1, width)
-    r0, r1 = max(int(np.floor(v0)), 0), min(int(np.ceil(v1)) + 1, height)
-    if c0 >= c1 or r0 >= r1:
-        return None, None, None
-    window = depth[r0:r1, c0:c1]
-    half_z = settings.cube_mm[2] / 2.0
-    inside = (window > max(com[2] - half_z, settings.depth_min_mm)) & (window < com[2] + half_z)
-    return window, inside, (r0, c0)
-
-
-def count_in_cube(depth, com, K, settings):
-    """Count the depth pixels inside the cube around ``com`` (mm, camera frame)."""
-    window, inside, _ = _cube_window(depth, com, K, settings)
-    return 0 if window is None else int(inside.sum())
-
-
-def centre_of_mass_in_cube(depth, com, K, settings):
-    """Return the centre of mass (mm) of the pixels in the cube around ``com``, or None."""
-    window, inside, origin = _cube_window(depth, com, K, settings)
-    if window is None or inside.sum() < settings.min_hand_pixels:
-        return None
-    v, u = np.nonzero(inside)
-    d = window[v, u]
-    return backproject(u.mean() + origin[1], v.mean() + origin[0], float(d.mean()), K)
-
-
 def crop_matrix(com, cube, K, size):
     """Affine ``(2, 3)`` from full-image pixels to crop pixels of the cube around ``com``."""
     u0, v0, u1, v1 = cube_bounds(com, cube, K)
@@ -176,10 +113,10 @@ def normalise_depth(depth_mm, com_z, cube_z):
     return normalised
 
 
-def crop_hand(depth_mm, K, com, settings=CropSettings()):
+def crop_hand(depth_mm, K, com, settings=HandCropSettings()):
     """Crop the metric cube around ``com`` and normalise it.
 
-    Returns ``(crop, transform)``: crop ``(S, S)`` float32 in [-1, 1] and its CropTransform.
+    Returns ``(crop, transform)``: crop ``(S, S)`` float32 in [-1, 1] and its HandCropTransform.
     """
     com = np.asarray(com, np.float64)
     cube = np.asarray(settings.cube_mm, np.float64)
@@ -189,28 +126,24 @@ def crop_hand(depth_mm, K, com, settings=CropSettings()):
                           flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT,
                           borderValue=0.0)
     normalised = normalise_depth(crop, com[2], cube[2])
-    transform = CropTransform(com=com.astype(np.float32), cube=cube.astype(np.float32),
-                              K=np.asarray(K, np.float64), M=M, crop_size=size)
+    transform = HandCropTransform(com=com.astype(np.float32), cube=cube.astype(np.float32),
+                                  K=np.asarray(K, np.float64), M=M, crop_size=size)
     return normalised, transform
 
 
 class HandCodec:
-    """Encode (depth, K[, joints]) into a network sample; decode outputs into metric joints."""
+    """Encode (depth, K, centre[, joints]) into a network sample; decode outputs into joints."""
 
-    def __init__(self, settings=CropSettings()):
+    def __init__(self, settings=HandCropSettings()):
         self.settings = settings.validate()
 
-    def encode(self, depth_mm, K, joints_mm=None, com=None):
-        """Return ``dict(crop, transform[, target])`` or None when no hand is found.
+    def encode(self, depth_mm, K, com, joints_mm=None):
+        """Return ``dict(crop, transform[, target])`` for the cube around ``com``.
 
-        ``com`` may be given (e.g. ground-truth palm centre); otherwise it is localised.
+        ``com`` ``(3,)`` mm, camera frame: a localiser's centre or e.g. the ground-truth palm.
         ``target`` (14, 3) is present when ``joints_mm`` (14, 3) is given.
         """
         K = check_intrinsics(K)
-        if com is None:
-            com = locate_hand(depth_mm, K, self.settings)
-            if com is None:
-                return None
         crop, transform = crop_hand(depth_mm, K, com, self.settings)
         sample = {'crop': crop, 'transform': transform}
         if joints_mm is not None:

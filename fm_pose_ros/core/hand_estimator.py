@@ -4,11 +4,11 @@
 
 The node, the bag evaluation and the offline evaluation all call ``HandEstimator.estimate``.
 
-Tracking (weights with a learned locator, ``locator_every`` > 1): while the hand is found,
-the next frame's centre is the last centre refined by one centre-of-mass-in-the-cube step
-(``hand_codec``); the locator runs again when that fails (too few pixels in the cube), when
-the cube lost more than half its pixels or the centre jumped by more than ``TRACK_JUMP_MM``,
-and at least every ``locator_every`` frames. ``last_source`` says which one gave the centre.
+Localisers: the learned locator if the weights carry one (``hand_locator``), else the
+closest object's centre of mass (``hand_com``). Tracking (weights with a learned locator,
+``locator_every`` > 1, ``hand_tracking``): while the hand is found, the next frame's centre is
+the last one refined on the new frame, and the locator runs at least every ``locator_every``
+frames. ``last_source`` says which one gave the centre.
 """
 
 from dataclasses import dataclass, replace
@@ -20,9 +20,10 @@ import torch
 from fm_pose_ros.core.backends import make_backend, resolve_backend, resolve_device
 from fm_pose_ros.core.camera import check_intrinsics
 from fm_pose_ros.core.finite import require_finite
-from fm_pose_ros.core.hand_codec import (
-    centre_of_mass_in_cube, count_in_cube, HandCodec, locate_hand)
+from fm_pose_ros.core.hand_codec import HandCodec
+from fm_pose_ros.core.hand_com import locate_hand
 from fm_pose_ros.core.hand_locator import HandLocator
+from fm_pose_ros.core.hand_tracking import HandTracker
 from fm_pose_ros.core.weights import load_hand_parts
 
 
@@ -33,12 +34,8 @@ class HandEstimate:
     joints_mm: np.ndarray   # (14, 3) mm, camera optical frame, hand_joints order
     com_mm: np.ndarray      # (3,) crop centre, mm, camera frame
     crop: np.ndarray        # (S, S) network input in [-1, 1]
-    transform: object       # hand_codec.CropTransform
+    transform: object       # hand_codec.HandCropTransform
     timings_ms: dict        # {'preprocess': ..., 'network': ..., 'decode': ...}
-
-
-TRACK_JUMP_MM = 80.0        # tracked centre moving farther than this in one frame: re-locate
-TRACK_KEEP_FRACTION = 0.5   # pixels in the cube falling below this share: re-locate
 
 
 class NoHandError(ValueError):
@@ -52,6 +49,7 @@ class HandEstimator:
                  threads=None, locator_every=1):
         self.device = resolve_device(device)
         self.locator_every = int(locator_every)  # 1 = run the locator on every frame
+        self.tracker = HandTracker()
         self.reset_tracking()
         backend = resolve_backend(backend, self.device)
         if threads:
@@ -78,7 +76,7 @@ class HandEstimator:
 
     def reset_tracking(self):
         """Forget the tracked hand: the next frame runs the locator."""
-        self._track = None  # (centre mm (3,), pixels in its cube, frames since the locator)
+        self.tracker.reset()
         self.last_source = None  # 'locator', 'tracked' or 'given' for the last estimate
 
     @property
@@ -96,40 +94,23 @@ class HandEstimator:
             return self.locate(depth_mm, K)
         return locate_hand(depth_mm, K, self.crop_settings)
 
-    def _tracked_centre(self, depth_mm, K):
-        """Return the last centre refined on this frame, or None when the locator must run."""
-        if self._track is None or self.locate is None or self.locator_every <= 1:
-            return None
-        com, pixels, age = self._track
-        if age + 1 >= self.locator_every:
-            return None
-        depth = np.asarray(depth_mm, np.float32)
-        refined = centre_of_mass_in_cube(depth, com, K, self.crop_settings)
-        if refined is None or np.linalg.norm(refined - com) > TRACK_JUMP_MM:
-            return None
-        if count_in_cube(depth, refined, K, self.crop_settings) < TRACK_KEEP_FRACTION * pixels:
-            return None
-        return refined
-
     def _localise(self, depth_mm, K, com):
         """Return the centre for this frame (given, tracked or located); update the tracking."""
         if com is not None:
             self.last_source = 'given'
             return com
         K = check_intrinsics(K)
-        tracked = self._tracked_centre(depth_mm, K)
+        tracking = self.locate is not None and self.locator_every > 1
+        tracked = (self.tracker.follow(depth_mm, K, self.crop_settings, self.locator_every)
+                   if tracking else None)
         if tracked is not None:
-            self.last_source, age = 'tracked', self._track[2] + 1
-            com = tracked
+            self.last_source, com = 'tracked', tracked
         else:
-            self.last_source, age = 'locator', 0
-            com = self.find_hand(depth_mm, K)
+            self.last_source, com = 'locator', self.find_hand(depth_mm, K)
         if com is None:
-            self._track = None
-            return None
-        if self.locate is not None and self.locator_every > 1:
-            pixels = count_in_cube(np.asarray(depth_mm, np.float32), com, K, self.crop_settings)
-            self._track = (np.asarray(com, np.float64), pixels, age)
+            self.tracker.reset()
+        elif tracking:
+            self.tracker.update(depth_mm, K, com, self.crop_settings, tracked is not None)
         return com
 
     def estimate(self, depth_mm, K, com=None):

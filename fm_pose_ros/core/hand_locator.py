@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Learned hand localiser: a coarse hand segmentation of the whole depth frame -> crop centre.
 
-The centre-of-mass localiser of ``hand_codec.locate_hand`` takes the closest object: in real
+The centre-of-mass localiser ``hand_com.locate_hand`` takes the closest object: in real
 scenes the forearm pulls its centre towards the elbow and a near wall or object can win
 outright. This localiser segments hand pixels with ``networks.Locator`` (the object node's
 coarse FCN, here on one depth channel) and returns the centre of mass of the segmented hand
@@ -11,34 +11,28 @@ pixels, i.e. the same definition of "hand centre" as the synthetic training crop
 Conventions
 -----------
 - Input: depth ``(H, W)`` float mm (0 = none) letterboxed top-left into ``(height, width)``
-  by nearest-neighbour sampling and normalised ``clip(d / 1000 mm - 1, -1, 1)``; missing
-  depth and padding are +1 (far).
+  (``letterbox.letterbox_size``) by nearest-neighbour sampling and normalised
+  ``clip(d / 1000 mm - 1, -1, 1)``; missing depth and padding are +1 (far).
 - Output: per-cell hand probability ``(height / 4, width / 4)``; training targets are the
   fraction of each cell covered by hand pixels (``hand_cells``).
-- Centre: mm, camera optical frame, like ``locate_hand``; None when no hand is found.
+- Centre: mm, camera optical frame, like ``hand_com.locate_hand``; None when no hand is found.
 """
 
 import cv2
 import numpy as np
 
-from fm_pose_ros.core.hand_codec import centre_of_mass, cube_bounds
-from fm_pose_ros.core.networks import LocatorConfig
+from fm_pose_ros.core.hand_codec import cube_bounds
+from fm_pose_ros.core.hand_com import centre_of_mass
+from fm_pose_ros.core.letterbox import letterbox_size
+from fm_pose_ros.core.networks import HAND_LOCATOR
 
-HAND_LOCATOR = LocatorConfig(in_channels=1)
 DEPTH_SCALE_MM = 1000.0   # normalised input = depth / DEPTH_SCALE_MM - 1
-
-
-def _letterbox_size(shape, cfg):
-    """Scale (letterbox pixel per image pixel) and letterboxed image size ``(w, h)``."""
-    height, width = shape[:2]
-    scale = min(cfg.width / width, cfg.height / height)
-    return scale, (max(1, round(width * scale)), max(1, round(height * scale)))
 
 
 def locator_input(depth_mm, cfg=HAND_LOCATOR):
     """Depth ``(H, W)`` mm -> locator input ``(height, width)`` float32 and the scale."""
     depth = np.asarray(depth_mm, np.float32)
-    scale, size = _letterbox_size(depth.shape, cfg)
+    scale, size = letterbox_size(depth.shape, cfg.width, cfg.height)
     small = cv2.resize(depth, size, interpolation=cv2.INTER_NEAREST)
     canvas = np.ones((cfg.height, cfg.width), np.float32)
     canvas[:size[1], :size[0]] = np.where(
@@ -48,7 +42,7 @@ def locator_input(depth_mm, cfg=HAND_LOCATOR):
 
 def hand_cells(mask, cfg=HAND_LOCATOR):
     """Hand pixel mask ``(H, W)`` -> fraction of each locator cell covered ``(h/4, w/4)``."""
-    _, size = _letterbox_size(mask.shape, cfg)
+    _, size = letterbox_size(mask.shape, cfg.width, cfg.height)
     canvas = np.zeros((cfg.height, cfg.width), np.float32)
     canvas[:size[1], :size[0]] = cv2.resize(np.asarray(mask, np.float32), size,
                                             interpolation=cv2.INTER_AREA)
@@ -64,7 +58,7 @@ def hand_mask(depth_mm, twin_mm, tolerance_mm=25.0):
 
 def full_resolution(probability, shape, scale, cfg=HAND_LOCATOR):
     """Per-cell probability ``(h/4, w/4)`` -> per-pixel probability of the ``(H, W)`` image."""
-    _, size = _letterbox_size(shape, cfg)
+    _, size = letterbox_size(shape, cfg.width, cfg.height)
     canvas = cv2.resize(np.asarray(probability, np.float32), (cfg.width, cfg.height),
                         interpolation=cv2.INTER_LINEAR)
     return cv2.resize(canvas[:size[1], :size[0]], (shape[1], shape[0]),
@@ -92,7 +86,7 @@ def centre_from_probability(depth_mm, K, probability, settings, cfg=HAND_LOCATOR
     cells = np.asarray(probability) > threshold
     if not cells.any():
         return None
-    scale = _letterbox_size(depth.shape, cfg)[0]
+    scale = letterbox_size(depth.shape, cfg.width, cfg.height)[0]
     v0, v1, u0, u1 = _hand_window(cells, depth.shape, scale, cfg.stride)
     full = full_resolution(probability, depth.shape, scale, cfg)[v0:v1, u0:u1]
     depth = depth[v0:v1, u0:u1]

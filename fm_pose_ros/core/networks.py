@@ -22,8 +22,12 @@ Shapes (B = batch, C = 1 for depth, 3 for RGB):
     the FC head (cell centres in the codecs' normalised crop coordinates, x right, y down;
     a hand joint's depth coordinate has centre 0). Codecs, PnP and the nodes are unchanged.
 
-``Locator`` is the object node's coarse segmentation network (BB8's first stage): a letterboxed
-full image -> per-cell object probability.
+``Locator`` is the coarse segmentation network of both locators (BB8's first stage): a
+letterboxed full image (RGB for objects, depth for hands) -> per-cell probability.
+
+Presets: ``HAND_NET`` and ``OBJECT_NET`` (``NetConfig``), ``HAND_LOCATOR`` and
+``OBJECT_LOCATOR`` (``LocatorConfig``). ``HEADS`` and ``TRUNKS`` map a config's ``head`` and
+``arch`` names to their builders.
 
 At run time on a real sensor: ``h(g(f(x)))``; ``FeatureMappingNet.forward`` does exactly that.
 """
@@ -37,9 +41,9 @@ from torch import nn
 
 @dataclass(frozen=True)
 class NetConfig:
-    """Architecture arguments; saved in the checkpoint, enough to rebuild the network.
+    """Architecture arguments; saved in the weights file, enough to rebuild the network.
 
-    Defaults are the hand network; ``OBJECT_NET`` below is the object network.
+    The defaults are the hand network, ``HAND_NET``; ``OBJECT_NET`` is the object network.
     """
 
     in_size: int = 128                  # crop side in pixels
@@ -270,24 +274,29 @@ class VotingHead(nn.Module):
         return ((self.centres + offsets) * weights).sum(-1).flatten(1)
 
 
-HEADS = ('fc', 'dense')
+def fc_head(cfg):
+    """Build the paper's holistic ``(f, g, h)``: FC features, FC mapping, linear pose head."""
+    return (FeatureExtractor(cfg), FeatureMapping(cfg.feature_dim),
+            nn.Linear(cfg.feature_dim, cfg.num_outputs))
+
+
+def dense_head(cfg):
+    """Build per-cell voting ``(f, g, h)``: feature maps, 1x1 conv mapping, voting head."""
+    channels = cfg.stage_channels[-1]
+    return DenseFeatureExtractor(cfg), ConvFeatureMapping(channels), VotingHead(channels, cfg)
+
+
+HEADS = {'fc': fc_head, 'dense': dense_head}
+HAND_NET = NetConfig()
 
 
 class FeatureMappingNet(nn.Module):
     """f, g and h together. ``forward(x)`` = ``h(g(f(x)))``, the run-time path on real data."""
 
-    def __init__(self, cfg=NetConfig()):
+    def __init__(self, cfg=HAND_NET):
         super().__init__()
         self.cfg = cfg.check()
-        if cfg.head == 'dense':
-            channels = cfg.stage_channels[-1]
-            self.f = DenseFeatureExtractor(cfg)
-            self.g = ConvFeatureMapping(channels)
-            self.h = VotingHead(channels, cfg)
-        else:
-            self.f = FeatureExtractor(cfg)
-            self.g = FeatureMapping(cfg.feature_dim)
-            self.h = nn.Linear(cfg.feature_dim, cfg.num_outputs)
+        self.f, self.g, self.h = HEADS[cfg.head](cfg)
 
     def forward(self, x):
         """``(B, C, S, S)`` real crops -> ``(B, num_outputs)`` normalised targets."""
@@ -304,7 +313,10 @@ OBJECT_NET = NetConfig(in_size=64, in_channels=3, arch='vgg', stage_channels=(32
 
 @dataclass(frozen=True)
 class LocatorConfig:
-    """Coarse segmentation network (object and hand locators); saved with the weights."""
+    """Coarse segmentation network (object and hand locators); saved with the weights.
+
+    The defaults are the object locator, ``OBJECT_LOCATOR``; ``HAND_LOCATOR`` takes depth.
+    """
 
     width: int = 160                    # letterboxed input width in pixels
     height: int = 120                   # letterboxed input height in pixels
@@ -326,10 +338,14 @@ class LocatorConfig:
         return cls(**{**values, 'channels': tuple(values['channels'])})
 
 
+OBJECT_LOCATOR = LocatorConfig()
+HAND_LOCATOR = LocatorConfig(in_channels=1)
+
+
 class Locator(nn.Module):
     """``(B, C, H, W)`` letterboxed image in [-1, 1] -> ``(B, 1, H / 4, W / 4)`` logits."""
 
-    def __init__(self, cfg=LocatorConfig()):
+    def __init__(self, cfg=OBJECT_LOCATOR):
         super().__init__()
         self.cfg = cfg
         c1, c2, c3, c4 = cfg.channels
@@ -339,7 +355,7 @@ class Locator(nn.Module):
             nn.Conv2d(c4, 1, 1))
 
     def forward(self, x):
-        """Per-cell object logits."""
+        """Per-cell logits of the object (RGB input) or the hand (depth input)."""
         return self.body(x)
 
 

@@ -1,6 +1,6 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Object preprocessing and decoding as a codec (BB8 style), shared by node and training.
+"""The object codec (BB8 style): crop, corner targets, decode; shared by node and training.
 
 Conventions
 -----------
@@ -13,8 +13,9 @@ Conventions
   ``angle_deg`` in the image plane about its centre) resampled to ``crop_size`` x
   ``crop_size``; the network input is ``(3, S, S)`` float32 in [-1, 1].
 - Targets: the corners' projections in crop pixels, normalised to [-1, 1] by
-  ``(uv - (S - 1) / 2) / (S / 2)``, flattened to ``(16,)``; decode is the inverse followed by
-  PnP with the camera ``K`` (RANSAC over the 8 corners, so one bad corner is outvoted).
+  ``(uv - (S - 1) / 2) / (S / 2)``, flattened to ``(16,)``; decode is the inverse, to
+  full-image pixels. The crop box comes from the locator (``object_locator``); the pose from
+  the decoded corners by PnP (``pnp``).
 """
 
 from dataclasses import dataclass
@@ -128,73 +129,3 @@ def decode_corners(output, box):
     """Network output ``(16,)`` -> corner projections ``(8, 2)`` in full-image pixels."""
     normalised = np.asarray(output, np.float64).reshape(NUM_CORNERS, 2)
     return box.to_image(normalised * box.crop_size / 2.0 + (box.crop_size - 1) / 2.0)
-
-
-def solve_pnp(corners, uv, K, threshold_px):
-    """Pose ``(R (3, 3), t (3,) m)`` from 8 corner projections ``(8, 2)`` px, or None.
-
-    RANSAC (EPnP minimal sets) with ``threshold_px`` inlier threshold, then Levenberg-
-    Marquardt refinement on the inliers; falls back to all corners if RANSAC finds nothing.
-    """
-    obj = np.ascontiguousarray(corners, np.float64).reshape(-1, 1, 3)
-    img = np.ascontiguousarray(uv, np.float64).reshape(-1, 1, 2)
-    K = np.asarray(K, np.float64)
-    ok, rvec, tvec, inliers = cv2.solvePnPRansac(
-        obj, img, K, None, iterationsCount=64, reprojectionError=float(threshold_px),
-        confidence=0.999, flags=cv2.SOLVEPNP_EPNP)
-    keep = inliers.ravel() if ok and inliers is not None and len(inliers) >= 5 else None
-    if keep is None:
-        ok, rvec, tvec = cv2.solvePnP(obj, img, K, None, flags=cv2.SOLVEPNP_EPNP)
-        if not ok:
-            return None
-        keep = np.arange(len(obj))
-    rvec, tvec = cv2.solvePnPRefineLM(obj[keep], img[keep], K, None, rvec, tvec)
-    if not np.all(np.isfinite(tvec)) or tvec[2, 0] <= 0:
-        return None
-    return cv2.Rodrigues(rvec)[0], tvec.ravel()
-
-
-def rotation_to_quaternion(R):
-    """``(3, 3)`` rotation -> quaternion ``(x, y, z, w)`` (ROS order), w >= 0."""
-    from scipy.spatial.transform import Rotation
-    quat = Rotation.from_matrix(np.asarray(R, np.float64)).as_quat()  # x, y, z, w
-    return quat if quat[3] >= 0 else -quat
-
-
-def quaternion_to_rotation(quat_xyzw):
-    """Quaternion ``(x, y, z, w)`` -> ``(3, 3)`` rotation."""
-    from scipy.spatial.transform import Rotation
-    return Rotation.from_quat(np.asarray(quat_xyzw, np.float64)).as_matrix()
-
-
-def letterbox(rgb, width, height):
-    """Resize ``rgb`` ``(H, W, 3)`` into a ``(height, width, 3)`` canvas, top-left aligned.
-
-    Keeps the aspect ratio (zero padding right/bottom). Returns ``(canvas, scale)`` with
-    canvas pixel = ``scale`` x full-image pixel.
-    """
-    h, w = rgb.shape[:2]
-    scale = min(width / w, height / h)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    canvas = np.zeros((height, width, 3), np.uint8)
-    canvas[:size[1], :size[0]] = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-    return canvas, scale
-
-
-def box_from_mask(probability, scale, stride, settings, threshold=0.5):
-    """Return a BoxCrop around the largest blob of the locator's probability map, or None.
-
-    ``probability`` ``(h, w)`` per cell of ``stride`` letterbox pixels; ``scale`` maps full-
-    image pixels to letterbox pixels. The blob's cells give the 2D extent of the object.
-    """
-    mask = (np.asarray(probability) > threshold).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if count < 2:
-        return None
-    # the blob with the most probability mass, not merely the most cells
-    mass = np.bincount(labels.ravel(), weights=np.asarray(probability).ravel())[1:]
-    best = 1 + int(np.argmax(mass))
-    x, y, w, h = stats[best, :4]
-    corners = np.array([[x, y], [x + w, y + h]], np.float64) * stride / scale - 0.5
-    box = box_around(corners, settings, settings.mask_margin)
-    return box if box.side >= settings.min_side_px else None

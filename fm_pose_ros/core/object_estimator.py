@@ -23,9 +23,11 @@ import torch
 
 from fm_pose_ros.core.backends import make_backend, resolve_backend, resolve_device
 from fm_pose_ros.core.finite import require_finite
+from fm_pose_ros.core.letterbox import letterbox
 from fm_pose_ros.core.object_codec import (
-    box_around, box_from_mask, BoxCrop, crop_image, decode_corners, letterbox, normalise_rgb,
-    solve_pnp)
+    box_around, BoxCrop, crop_image, decode_corners, normalise_rgb)
+from fm_pose_ros.core.object_locator import box_from_mask
+from fm_pose_ros.core.pnp import solve_pnp
 from fm_pose_ros.core.weights import load_object_model
 
 

@@ -34,7 +34,7 @@ def share_path(*parts):
     return os.path.join(share_dir(), *parts)
 
 
-def default_weights():
+def default_hand_weights():
     """Return the path of the shipped hand model."""
     return share_path('models', DEFAULT_HAND_WEIGHTS)
 

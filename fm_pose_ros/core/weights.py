@@ -1,12 +1,14 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Weights files: safetensors tensors + JSON metadata in the safetensors header.
+"""Weights files of both tasks: safetensors tensors + JSON metadata in the safetensors header.
 
 One ``.safetensors`` file holds everything a node needs: the tensors (float16 on disk by
 default, float32 in memory) and, under the header key ``fm_pose_ros``, a JSON document with
-the architecture arguments, crop settings, joint names, training config, metrics and format
-version. Loading never unpickles; the network is rebuilt from the metadata alone. Files are
-written atomically (``fileio.atomic_write``).
+the task (``hand`` or ``object``), the architecture arguments of the network and its locator,
+the crop settings, the joint names (hand) or the object's corners, diameter and model points
+(object), training config, metrics and format version. Loading never unpickles; the network
+is rebuilt from the metadata alone, and every problem with a file is one ``WeightsError``
+line. Files are written atomically (``fileio.atomic_write``).
 """
 
 from dataclasses import asdict
@@ -19,7 +21,7 @@ import torch
 
 from fm_pose_ros import __version__
 from fm_pose_ros.core.fileio import atomic_write
-from fm_pose_ros.core.hand_codec import CropSettings
+from fm_pose_ros.core.hand_codec import HandCropSettings
 from fm_pose_ros.core.hand_joints import JOINT_NAMES
 from fm_pose_ros.core.networks import FeatureMappingNet, Locator, LocatorConfig, NetConfig
 from fm_pose_ros.core.object_codec import ObjectCropSettings
@@ -40,7 +42,7 @@ CHANNEL_BOUNDS = (1, 2048)
 MAX_LAYERS = 8
 
 
-class CheckpointError(RuntimeError):
+class WeightsError(RuntimeError):
     """A weights file that is missing, corrupt or does not match this package."""
 
 
@@ -110,21 +112,21 @@ def save_weights(path, model, metadata, dtype=torch.float16):
 
 
 def read_metadata(path):
-    """Return the metadata dict of a weights file, or raise CheckpointError."""
+    """Return the metadata dict of a weights file, or raise WeightsError."""
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise CheckpointError(f'weights file not found: {path}')
+        raise WeightsError(f'weights file not found: {path}')
     try:
         with safe_open(path, framework='pt') as handle:
             header = handle.metadata() or {}
     except Exception as exc:  # safetensors raises several types for corrupt files
-        raise CheckpointError(f'{path} is not a readable safetensors file: {exc}') from exc
+        raise WeightsError(f'{path} is not a readable safetensors file: {exc}') from exc
     if METADATA_KEY not in header:
-        raise CheckpointError(f'{path} has no {METADATA_KEY} metadata (not our weights file)')
+        raise WeightsError(f'{path} has no {METADATA_KEY} metadata (not our weights file)')
     try:
         metadata = json.loads(header[METADATA_KEY])
     except json.JSONDecodeError as exc:
-        raise CheckpointError(f'{path}: metadata is not valid JSON: {exc}') from exc
+        raise WeightsError(f'{path}: metadata is not valid JSON: {exc}') from exc
     _check_schema(path, metadata)
     _check_metadata(path, metadata)
     return metadata
@@ -144,24 +146,24 @@ def _is(value, kind):
 
 
 def _check_schema(path, metadata):
-    """Raise CheckpointError unless ``metadata`` is a dict with the expected keys and types."""
+    """Raise WeightsError unless ``metadata`` is a dict with the expected keys and types."""
     if not isinstance(metadata, dict):
-        raise CheckpointError(f'{path}: metadata is not a JSON object but a '
-                              f'{type(metadata).__name__}')
+        raise WeightsError(f'{path}: metadata is not a JSON object but a '
+                           f'{type(metadata).__name__}')
     for key, kind in {**REQUIRED_KEYS, **OPTIONAL_KEYS}.items():
         if key not in metadata:
             if key in REQUIRED_KEYS:
-                raise CheckpointError(f'{path}: metadata has no {key!r}')
+                raise WeightsError(f'{path}: metadata has no {key!r}')
         elif not _is(metadata[key], kind):
-            raise CheckpointError(f'{path}: metadata {key!r} is not a {_type_name(kind)}: '
-                                  f'{metadata[key]!r:.60}')
+            raise WeightsError(f'{path}: metadata {key!r} is not a {_type_name(kind)}: '
+                               f'{metadata[key]!r:.60}')
     _check_numbers(path, 'net', metadata['net'], NET_BOUNDS, 'stage_channels')
     if 'locator' in metadata:
         _check_numbers(path, 'locator', metadata['locator'], LOCATOR_BOUNDS, 'channels')
     dropout = metadata['net'].get('dropout', 0.0)
     if not _is(dropout, float) or not 0.0 <= dropout < 1.0:
-        raise CheckpointError(f'{path}: net.dropout must be a number in [0, 1), got '
-                              f'{dropout!r:.60}')
+        raise WeightsError(f'{path}: net.dropout must be a number in [0, 1), got '
+                           f'{dropout!r:.60}')
 
 
 def _check_numbers(path, part, values, bounds, channels_key):
@@ -169,31 +171,31 @@ def _check_numbers(path, part, values, bounds, channels_key):
     for key, (low, high) in bounds.items():
         value = values.get(key, low)
         if not _is(value, int) or not low <= value <= high:
-            raise CheckpointError(f'{path}: {part}.{key} must be an integer in [{low}, {high}], '
-                                  f'got {value!r:.60}')
+            raise WeightsError(f'{path}: {part}.{key} must be an integer in [{low}, {high}], '
+                               f'got {value!r:.60}')
     channels = values.get(channels_key, [CHANNEL_BOUNDS[0]])
     low, high = CHANNEL_BOUNDS
     if (not isinstance(channels, list) or not 1 <= len(channels) <= MAX_LAYERS
             or not all(_is(c, int) and low <= c <= high for c in channels)):
-        raise CheckpointError(f'{path}: {part}.{channels_key} must be a list of 1 to '
-                              f'{MAX_LAYERS} integers in [{low}, {high}], got {channels!r:.80}')
+        raise WeightsError(f'{path}: {part}.{channels_key} must be a list of 1 to '
+                           f'{MAX_LAYERS} integers in [{low}, {high}], got {channels!r:.80}')
 
 
 def _check_metadata(path, metadata):
     if metadata.get('format') != FORMAT:
-        raise CheckpointError(f"{path}: format is {metadata.get('format')!r}, not {FORMAT!r}")
+        raise WeightsError(f"{path}: format is {metadata.get('format')!r}, not {FORMAT!r}")
     if metadata.get('format_version') != FORMAT_VERSION:
-        raise CheckpointError(
+        raise WeightsError(
             f"{path}: format version {metadata.get('format_version')} is not supported "
             f'(this package reads version {FORMAT_VERSION})')
     if metadata.get('task') == 'hand' and metadata.get('joint_names') != list(JOINT_NAMES):
-        raise CheckpointError(f'{path}: joint names differ from this package\'s joint order')
+        raise WeightsError(f'{path}: joint names differ from this package\'s joint order')
 
 
 def _read_task_metadata(path, task):
     metadata = read_metadata(path)
     if metadata.get('task') != task:
-        raise CheckpointError(f"{path}: task is {metadata.get('task')!r}, expected {task!r}")
+        raise WeightsError(f"{path}: task is {metadata.get('task')!r}, expected {task!r}")
     return metadata
 
 
@@ -214,12 +216,13 @@ def load_hand_parts(path, device='cpu'):
     metadata = _read_task_metadata(path, 'hand')
     try:
         net_cfg = NetConfig.from_dict(metadata['net'])
-        crop = CropSettings(**{**metadata['crop'], 'cube_mm': tuple(metadata['crop']['cube_mm'])})
+        crop = HandCropSettings(**{**metadata['crop'],
+                                   'cube_mm': tuple(metadata['crop']['cube_mm'])})
         crop.validate()
         locator_cfg = (LocatorConfig.from_dict(metadata['locator'])
                        if 'locator' in metadata else None)
     except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f'{path}: metadata does not describe a valid model: {exc}') from exc
+        raise WeightsError(f'{path}: metadata does not describe a valid model: {exc}') from exc
     model, locator = _build(path, net_cfg, locator_cfg)
     _load_state(path, weight_modules(model, locator))
     if locator is not None:
@@ -242,7 +245,7 @@ def load_object_model(path, device='cpu'):
         if len(corners) != 8 or any(len(c) != 3 for c in corners):
             raise ValueError('object corners_m must be 8 x 3')
     except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f'{path}: metadata does not describe a valid model: {exc}') from exc
+        raise WeightsError(f'{path}: metadata does not describe a valid model: {exc}') from exc
     net, locator = _build(path, net_cfg, locator_cfg)
     _load_state(path, weight_modules(net, locator))
     return net.eval().to(device), locator.eval().to(device), metadata, crop
@@ -265,16 +268,16 @@ def _build(path, net_cfg, locator_cfg):
         with safe_open(path, framework='pt') as handle:
             have = sum(_prod(handle.get_slice(name).get_shape()) for name in handle.keys())
     except (RuntimeError, TypeError, ValueError) as exc:
-        raise CheckpointError(f'{path}: metadata does not describe a valid model: {exc}') from exc
+        raise WeightsError(f'{path}: metadata does not describe a valid model: {exc}') from exc
     except Exception as exc:  # safetensors raises several types for corrupt files
-        raise CheckpointError(f'{path}: tensors cannot be read: {exc}') from exc
+        raise WeightsError(f'{path}: tensors cannot be read: {exc}') from exc
     if need > have:
-        raise CheckpointError(f'{path}: tensors do not match the architecture in its metadata: '
-                              f'it describes {need} parameters but the file holds {have}')
+        raise WeightsError(f'{path}: tensors do not match the architecture in its metadata: '
+                           f'it describes {need} parameters but the file holds {have}')
     try:
         return _make(net_cfg, locator_cfg)
     except (RuntimeError, TypeError, ValueError) as exc:
-        raise CheckpointError(f'{path}: metadata does not describe a valid model: {exc}') from exc
+        raise WeightsError(f'{path}: metadata does not describe a valid model: {exc}') from exc
 
 
 def _prod(shape):
@@ -285,13 +288,13 @@ def _prod(shape):
 
 
 def _load_state(path, model):
-    """Load the file's tensors into ``model`` (strict), or raise CheckpointError."""
+    """Load the file's tensors into ``model`` (strict), or raise WeightsError."""
     state = _read_tensors(path)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()
-        raise CheckpointError(
+        raise WeightsError(
             f'{path}: tensors do not match the architecture in its metadata: '
             f'{" ".join(line.strip() for line in first[:3])}') from exc
 
@@ -304,15 +307,15 @@ def _read_tensors(path):
                 tensor = handle.get_tensor(name)
                 tensors[name] = tensor.float() if tensor.is_floating_point() else tensor
     except Exception as exc:  # corrupt payload after a valid header
-        raise CheckpointError(f'{path}: tensors cannot be read: {exc}') from exc
+        raise WeightsError(f'{path}: tensors cannot be read: {exc}') from exc
     _check_finite(path, tensors)
     return tensors
 
 
 def _check_finite(path, tensors):
-    """Raise CheckpointError naming the first tensor that holds NaN or inf."""
+    """Raise WeightsError naming the first tensor that holds NaN or inf."""
     for name, tensor in tensors.items():
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             bad = int((~torch.isfinite(tensor)).sum())
-            raise CheckpointError(f'{path}: tensor {name} holds {bad} non-finite values '
-                                  '(NaN or inf): the weights are corrupt')
+            raise WeightsError(f'{path}: tensor {name} holds {bad} non-finite values '
+                               '(NaN or inf): the weights are corrupt')

@@ -36,7 +36,7 @@ import numpy as np
 
 from fm_pose_ros.core.hand_joints import NUM_JOINTS
 from fm_pose_ros.core.resources import default_object_weights
-from fm_pose_ros.core.weights import CheckpointError, read_metadata
+from fm_pose_ros.core.weights import read_metadata, WeightsError
 from fm_pose_ros.evaluation.bags import (
     BagError, detect_task, ground_truth, read_messages, stamp_ns, TASK_TOPICS)
 from fm_pose_ros.evaluation.metrics import (
@@ -279,20 +279,20 @@ def object_model(weights):
     """Read the evaluated object from the metadata of ``weights`` (default: shipped model).
 
     Returns ``{'weights', 'points_m' (P, 3) m, 'diameter_m', 'symmetric'}``; raises
-    CheckpointError for a missing file, hand weights or incomplete object metadata.
+    WeightsError for a missing file, hand weights or incomplete object metadata.
     """
     path = weights or default_object_weights()
     metadata = read_metadata(path)
     if metadata.get('task') != 'object':
-        raise CheckpointError(f"{path}: task is {metadata.get('task')!r}, expected 'object'")
+        raise WeightsError(f"{path}: task is {metadata.get('task')!r}, expected 'object'")
     try:
         info = metadata['object']
         return {'weights': os.path.abspath(path),
                 'points_m': np.asarray(info['points_m'], np.float64).reshape(-1, 3),
                 'diameter_m': float(info['diameter_m']), 'symmetric': bool(info['symmetric'])}
     except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f'{path}: object metadata has no usable points_m, diameter_m '
-                              f'and symmetric: {exc}') from exc
+        raise WeightsError(f'{path}: object metadata has no usable points_m, diameter_m '
+                           f'and symmetric: {exc}') from exc
 
 
 def _object_arrays(stamps, outputs, truth, camera_k):
@@ -407,7 +407,7 @@ def main(argv=None):
     try:
         resolve_task(args)
         report, latency = run_listen(args) if args.listen is not None else run_replay(args)
-    except (BagError, CheckpointError) as exc:
+    except (BagError, WeightsError) as exc:
         print(f'replay_eval: {exc}', file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -20,7 +20,7 @@ from visualization_msgs.msg import MarkerArray
 
 from fm_pose_ros.core.hand_estimator import HandEstimator, NoHandError
 from fm_pose_ros.core.image_codec import depth_to_mm
-from fm_pose_ros.core.resources import default_weights
+from fm_pose_ros.core.resources import default_hand_weights
 from fm_pose_ros.ros.hand_messages import debug_image, joints_to_pose_array, skeleton_markers
 from fm_pose_ros.ros.node_params import COMMON_PARAMS, in_range, ParamSpec
 from fm_pose_ros.ros.pose_node import PoseNode, run, Skip
@@ -50,7 +50,7 @@ class HandNode(PoseNode):
     QUIET_SKIPS = ('no_hand',)
     MIN_BYTES_PER_PIXEL = 2  # 16UC1
     UNTRAINED_NOTE = 'the joints are not a hand pose estimate'
-    default_weights = staticmethod(default_weights)
+    default_weights = staticmethod(default_hand_weights)
 
     def __init__(self, **kwargs):
         super().__init__('hand_node', **kwargs)

@@ -16,8 +16,8 @@ from std_msgs.msg import ColorRGBA
 from visualization_msgs.msg import Marker, MarkerArray
 
 from fm_pose_ros.core.image_codec import fill_image, image_to_array, ImageFormatError
-from fm_pose_ros.core.object_codec import (
-    NUM_CORNERS, project_points, quaternion_to_rotation, rotation_to_quaternion)
+from fm_pose_ros.core.object_codec import NUM_CORNERS, project_points
+from fm_pose_ros.core.rotations import quaternion_to_rotation, rotation_to_quaternion
 
 MARKER_LIFETIME = Duration(sec=0, nanosec=500_000_000)  # the box vanishes when object is lost
 # corner i of the box has bits (i & 1, i >> 1 & 1, i >> 2 & 1) choosing min/max of x, y, z;

@@ -34,7 +34,7 @@ from fm_pose_ros.core.camera import check_intrinsics
 from fm_pose_ros.core.finite import NonFiniteOutput
 from fm_pose_ros.core.frame_worker import FrameWorker
 from fm_pose_ros.core.image_codec import ImageFormatError
-from fm_pose_ros.core.weights import CheckpointError
+from fm_pose_ros.core.weights import WeightsError
 from fm_pose_ros.ros import shutdown
 from fm_pose_ros.ros.health import Health
 from fm_pose_ros.ros.input_subscription import InputSubscription
@@ -106,7 +106,7 @@ class PoseNode(Node):
         return self.params['weights'] or self.default_weights()
 
     def _make_estimator(self, params):
-        """Build the estimator from the parameters (raise ValueError/CheckpointError)."""
+        """Build the estimator from the parameters (raise ValueError/WeightsError)."""
         raise NotImplementedError
 
     def _make_publishers(self):
@@ -285,7 +285,7 @@ def _create(node_class, name, argv):
         with warnings.catch_warnings():  # rclpy warns about half-built nodes; one line will do
             warnings.simplefilter('ignore', RuntimeWarning)
             return node_class()
-    except (ValueError, CheckpointError) as exc:
+    except (ValueError, WeightsError) as exc:
         problem = str(exc)
     except RCLError as exc:  # e.g. a namespace ending in '/'
         problem = f"cannot create the node: {str(exc).split(', at ')[0]}"

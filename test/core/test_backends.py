@@ -64,13 +64,13 @@ def test_locator_runs_the_same_through_onnx(tmp_path):
 
 @pytest.mark.parametrize('norm', ['batch', 'group'])
 def test_a_dense_head_object_file_loads_and_runs_the_same_through_onnx(tmp_path, norm):
-    from fm_pose_ros.core.networks import FeatureMappingNet, Locator, LocatorConfig, NetConfig
+    from fm_pose_ros.core.networks import FeatureMappingNet, Locator, NetConfig, OBJECT_LOCATOR
     from fm_pose_ros.core.object_codec import ObjectCropSettings
     from fm_pose_ros.core.weights import (
         load_object_model, object_metadata, save_weights, weight_modules)
     cfg = NetConfig(in_size=32, in_channels=3, arch='vgg', stage_channels=(8, 16),
                     num_outputs=16, point_dims=2, head='dense', norm=norm)
-    net, locator = FeatureMappingNet(cfg).eval(), Locator(LocatorConfig()).eval()
+    net, locator = FeatureMappingNet(cfg).eval(), Locator(OBJECT_LOCATOR).eval()
     info = {'name': 'box', 'corners_m': np.eye(8, 3).tolist(), 'diameter_m': 0.1,
             'symmetric': False, 'points_m': np.eye(8, 3).tolist()}
     path = str(tmp_path / 'dense.safetensors')

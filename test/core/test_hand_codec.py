@@ -1,13 +1,13 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Hand codec: localisation, crop geometry, normalisation and the encode/decode round trip."""
+"""Hand codec: crop geometry, normalisation and the encode/decode round trip."""
 
 from conftest import blob_frame, K_VGA
 import numpy as np
 import pytest
 
 from fm_pose_ros.core.camera import backproject, check_intrinsics, project
-from fm_pose_ros.core.hand_codec import crop_hand, CropSettings, HandCodec, locate_hand
+from fm_pose_ros.core.hand_codec import crop_hand, HandCodec, HandCropSettings
 
 
 def random_joints(rng, centre, spread=100.0):
@@ -27,30 +27,15 @@ def test_encode_decode_round_trip_of_joints():
     rng = np.random.default_rng(1)
     joints = random_joints(rng, centre)
     codec = HandCodec()
-    sample = codec.encode(depth, K, joints_mm=joints)
+    sample = codec.encode(depth, K, centre, joints_mm=joints)
     assert sample['target'].shape == (14, 3)
     np.testing.assert_allclose(codec.decode(sample['target'].ravel(), sample['transform']),
                                joints, atol=1e-3)
 
 
-def test_locate_hand_finds_closest_object_centre():
-    depth, K, centre = blob_frame(centre_mm=(-60.0, 40.0, 700.0))
-    com = locate_hand(depth, K)
-    # the centre of mass of the visible surface lies in front of the palm sphere's centre
-    assert np.linalg.norm(com[:2] - centre[:2]) < 25.0
-    assert centre[2] - 60.0 < com[2] < centre[2]
-
-
-def test_no_hand_in_range_returns_none():
-    depth = np.full((480, 640), 3000.0, np.float32)
-    assert locate_hand(depth, K_VGA) is None
-    assert locate_hand(np.zeros((480, 640), np.float32), K_VGA) is None
-    assert HandCodec().encode(depth, K_VGA) is None
-
-
 def test_crop_values_and_geometry():
     depth, K, centre = blob_frame()
-    settings = CropSettings()
+    settings = HandCropSettings()
     crop, transform = crop_hand(depth, K, centre, settings)
     assert crop.shape == (128, 128) and crop.dtype == np.float32
     assert crop.min() >= -1.0 and crop.max() <= 1.0
@@ -75,11 +60,12 @@ def test_bad_intrinsics_raise():
     with pytest.raises(ValueError, match='intrinsics unusable'):
         check_intrinsics(np.zeros((3, 3)))
     with pytest.raises(ValueError, match='intrinsics unusable'):
-        HandCodec().encode(np.ones((10, 10), np.float32), np.full((3, 3), np.nan))
+        HandCodec().encode(np.ones((10, 10), np.float32), np.full((3, 3), np.nan),
+                           np.array([0.0, 0.0, 500.0]))
 
 
 @pytest.mark.parametrize('bad', [dict(cube_mm=(300.0, 0.0, 300.0)), dict(crop_size=4),
                                  dict(depth_min_mm=900.0, depth_max_mm=800.0)])
 def test_bad_settings_raise(bad):
     with pytest.raises(ValueError):
-        CropSettings(**bad).validate()
+        HandCropSettings(**bad).validate()

@@ -6,11 +6,13 @@ from conftest import blob_frame
 import numpy as np
 import pytest
 
-from fm_pose_ros.core.hand_codec import centre_of_mass, CropSettings, locate_hand
+from fm_pose_ros.core.hand_codec import HandCropSettings
+from fm_pose_ros.core.hand_com import centre_of_mass, locate_hand
 from fm_pose_ros.core.hand_locator import (
-    centre_from_probability, full_resolution, hand_cells, HAND_LOCATOR, hand_mask, locator_input)
+    centre_from_probability, full_resolution, hand_cells, hand_mask, locator_input)
+from fm_pose_ros.core.networks import HAND_LOCATOR
 
-SETTINGS = CropSettings()
+SETTINGS = HandCropSettings()
 
 
 def test_input_is_letterboxed_normalised_depth():

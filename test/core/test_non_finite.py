@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from fm_pose_ros.core.finite import NonFiniteOutput
-from fm_pose_ros.core.hand_codec import CropSettings
+from fm_pose_ros.core.hand_codec import HandCropSettings
 from fm_pose_ros.core.hand_estimator import HandEstimator
-from fm_pose_ros.core.networks import FeatureMappingNet, NetConfig
+from fm_pose_ros.core.networks import FeatureMappingNet, HAND_NET
 from fm_pose_ros.core.object_estimator import ObjectEstimator
 from fm_pose_ros.core.weights import hand_metadata, load_object_model, save_weights
 
@@ -20,11 +20,11 @@ HUGE = 3e38  # finite in float32, but any sum of two of them is inf
 def write_overflowing_hand(path):
     """Real hand weights, every tensor finite, whose outputs overflow to inf."""
     torch.manual_seed(0)
-    model = FeatureMappingNet(NetConfig())
+    model = FeatureMappingNet(HAND_NET)
     with torch.no_grad():
         model.h.weight.fill_(HUGE)
         model.h.bias.fill_(HUGE)
-    save_weights(path, model, hand_metadata(NetConfig(), CropSettings(), trained=False),
+    save_weights(path, model, hand_metadata(HAND_NET, HandCropSettings(), trained=False),
                  dtype=torch.float32)
     return str(path)
 

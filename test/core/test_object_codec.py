@@ -1,24 +1,18 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Object codec: crop boxes, corner encode/decode round trip, PnP robustness, quaternions."""
+"""Object codec: crop boxes, the corner encode/decode round trip, settings."""
 
+from conftest import random_pose
 import numpy as np
 import pytest
 
 from fm_pose_ros.core.object_codec import (
-    box_around, box_from_mask, BoxCrop, crop_image, decode_corners, encode_corners, letterbox,
-    normalise_rgb, ObjectCropSettings, project_points, quaternion_to_rotation,
-    rotation_to_quaternion, solve_pnp)
+    box_around, BoxCrop, crop_image, decode_corners, encode_corners, normalise_rgb,
+    ObjectCropSettings, project_points)
 
 K = np.array([[572.4, 0.0, 325.3], [0.0, 573.6, 242.0], [0.0, 0.0, 1.0]])
 CORNERS = np.array([[x, y, z] for z in (-0.03, 0.03) for y in (-0.04, 0.04)
                     for x in (-0.05, 0.05)])
-
-
-def random_pose(rng):
-    from scipy.spatial.transform import Rotation
-    R = Rotation.random(random_state=int(rng.integers(1 << 30))).as_matrix()
-    return R, np.array([rng.uniform(-0.1, 0.1), rng.uniform(-0.1, 0.1), rng.uniform(0.4, 0.9)])
 
 
 def test_encode_decode_round_trip():
@@ -69,55 +63,6 @@ def test_a_turned_crop_moves_image_and_corners_alike():
         np.testing.assert_allclose(decode_corners(encode_corners(CORNERS[:, :2] * 1e3 + 300,
                                                                  box), box),
                                    CORNERS[:, :2] * 1e3 + 300, atol=1e-6)
-
-
-@pytest.mark.parametrize('noise_px', [0.0, 1.0])
-def test_pnp_round_trip(noise_px):
-    rng = np.random.default_rng(2)
-    for _ in range(20):
-        R, t = random_pose(rng)
-        uv = project_points(CORNERS, R, t, K) + rng.normal(0, noise_px, (8, 2))
-        R_est, t_est = solve_pnp(CORNERS, uv, K, threshold_px=5.0)
-        assert np.linalg.norm(t_est - t) < 0.002 + 0.01 * noise_px
-        assert np.degrees(np.arccos(np.clip((np.trace(R_est.T @ R) - 1) / 2, -1, 1))) < \
-            0.5 + 3 * noise_px
-
-
-def test_pnp_outvotes_one_bad_corner():
-    rng = np.random.default_rng(3)
-    for _ in range(20):
-        R, t = random_pose(rng)
-        uv = project_points(CORNERS, R, t, K)
-        uv[rng.integers(8)] += rng.choice([-1, 1], 2) * rng.uniform(30, 80, 2)
-        R_est, t_est = solve_pnp(CORNERS, uv, K, threshold_px=5.0)
-        assert np.linalg.norm(t_est - t) < 0.003
-
-
-def test_quaternion_round_trip_and_order():
-    rng = np.random.default_rng(4)
-    R, _ = random_pose(rng)
-    quat = rotation_to_quaternion(R)
-    assert quat[3] >= 0 and abs(np.linalg.norm(quat) - 1) < 1e-9
-    np.testing.assert_allclose(quaternion_to_rotation(quat), R, atol=1e-9)
-    half = np.radians(90) / 2  # 90 deg about z -> (0, 0, sin, cos)
-    Rz = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
-    np.testing.assert_allclose(rotation_to_quaternion(Rz), [0, 0, np.sin(half), np.cos(half)],
-                               atol=1e-9)
-
-
-def test_letterbox_and_box_from_mask():
-    image = np.zeros((480, 640, 3), np.uint8)
-    canvas, scale = letterbox(image, 160, 120)
-    assert canvas.shape == (120, 160, 3) and scale == 0.25
-    wide, wide_scale = letterbox(np.zeros((360, 640, 3), np.uint8), 160, 120)
-    assert wide_scale == 0.25 and wide.shape == (120, 160, 3)
-    probability = np.zeros((30, 40))
-    probability[10:14, 20:25] = 0.9   # cells (x 20-24, y 10-13) = image px 320-400, 160-224
-    probability[2, 2] = 0.6           # a weaker single-cell blob loses
-    box = box_from_mask(probability, scale, 4, ObjectCropSettings())
-    np.testing.assert_allclose(box.centre, [359.5, 191.5])
-    assert box.side == pytest.approx(2.0 * 80)   # mask_margin
-    assert box_from_mask(np.zeros((30, 40)), scale, 4, ObjectCropSettings()) is None
 
 
 def test_settings_validation():

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from fm_pose_ros.core.networks import Locator, LocatorConfig
+from fm_pose_ros.core.networks import Locator, OBJECT_LOCATOR
 from fm_pose_ros.core.object_codec import BoxCrop, encode_corners, ObjectCropSettings
 from fm_pose_ros.core.object_estimator import ObjectEstimator, recentred
 
@@ -26,7 +26,7 @@ def test_recentred_box_moves_to_the_corners_and_keeps_the_locator_side():
 
 
 def estimator(run_network, rotation_deg):
-    return ObjectEstimator.from_parts(run_network, Locator(LocatorConfig()), ObjectCropSettings(),
+    return ObjectEstimator.from_parts(run_network, Locator(OBJECT_LOCATOR), ObjectCropSettings(),
                                       {'object': {'corners_m': np.zeros((8, 3)).tolist()}},
                                       refine_steps=0, rotation_deg=rotation_deg)
 

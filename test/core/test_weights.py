@@ -11,11 +11,10 @@ from safetensors.torch import save_file
 import torch
 
 from fm_pose_ros.core.fileio import atomic_write
-from fm_pose_ros.core.hand_codec import CropSettings
-from fm_pose_ros.core.hand_locator import HAND_LOCATOR
-from fm_pose_ros.core.networks import FeatureMappingNet, NetConfig
+from fm_pose_ros.core.hand_codec import HandCropSettings
+from fm_pose_ros.core.networks import FeatureMappingNet, HAND_LOCATOR, NetConfig
 from fm_pose_ros.core.weights import (
-    CheckpointError, hand_metadata, load_hand_model, load_hand_parts, read_metadata, save_weights)
+    hand_metadata, load_hand_model, load_hand_parts, read_metadata, save_weights, WeightsError)
 
 SMALL = NetConfig(stage_channels=(8, 8, 16, 16), feature_dim=32)
 
@@ -23,7 +22,7 @@ SMALL = NetConfig(stage_channels=(8, 8, 16, 16), feature_dim=32)
 def small_model_file(tmp_path, **metadata_changes):
     torch.manual_seed(0)
     model = FeatureMappingNet(SMALL).eval()
-    metadata = {**hand_metadata(SMALL, CropSettings(), trained=True), **metadata_changes}
+    metadata = {**hand_metadata(SMALL, HandCropSettings(), trained=True), **metadata_changes}
     path = tmp_path / 'm.safetensors'
     save_weights(path, model, metadata, dtype=torch.float32)
     return model, path
@@ -34,7 +33,7 @@ def test_round_trip_rebuilds_the_same_network(tmp_path):
     loaded, metadata, crop = load_hand_model(path)
     x = torch.randn(2, 1, 128, 128)
     torch.testing.assert_close(loaded(x), model(x))
-    assert metadata['trained'] is True and crop == CropSettings()
+    assert metadata['trained'] is True and crop == HandCropSettings()
     assert load_hand_parts(path)[1] is None       # no learned locator in this file
 
 
@@ -52,7 +51,7 @@ def test_fp16_storage_is_close(tmp_path):
     torch.manual_seed(0)
     model = FeatureMappingNet(SMALL).eval()
     path = tmp_path / 'h.safetensors'
-    save_weights(path, model, hand_metadata(SMALL, CropSettings(), trained=False))
+    save_weights(path, model, hand_metadata(SMALL, HandCropSettings(), trained=False))
     loaded, _, _ = load_hand_model(path)
     x = torch.randn(2, 1, 128, 128)
     torch.testing.assert_close(loaded(x), model(x), atol=2e-2, rtol=2e-2)
@@ -68,23 +67,23 @@ def test_file_is_safetensors_not_pickle(tmp_path):
 
 
 def test_missing_and_corrupt_files_are_one_clear_error(tmp_path):
-    with pytest.raises(CheckpointError, match='not found'):
+    with pytest.raises(WeightsError, match='not found'):
         read_metadata(tmp_path / 'nope.safetensors')
     garbage = tmp_path / 'garbage.safetensors'
     garbage.write_bytes(b'\x00' * 100)
-    with pytest.raises(CheckpointError, match='not a readable safetensors'):
+    with pytest.raises(WeightsError, match='not a readable safetensors'):
         load_hand_model(garbage)
     _, path = small_model_file(tmp_path)
     truncated = tmp_path / 'truncated.safetensors'
     truncated.write_bytes(path.read_bytes()[:-5000])
-    with pytest.raises(CheckpointError):
+    with pytest.raises(WeightsError):
         load_hand_model(truncated)
 
 
 def test_foreign_safetensors_file_is_rejected(tmp_path):
     path = tmp_path / 'other.safetensors'
     save_file({'w': torch.zeros(2)}, path)
-    with pytest.raises(CheckpointError, match='no fm_pose_ros metadata'):
+    with pytest.raises(WeightsError, match='no fm_pose_ros metadata'):
         load_hand_model(path)
 
 
@@ -97,7 +96,7 @@ def test_foreign_safetensors_file_is_rejected(tmp_path):
 ])
 def test_mismatched_metadata_is_one_clear_error(tmp_path, change, message):
     _, path = small_model_file(tmp_path, **change)
-    with pytest.raises(CheckpointError, match=message):
+    with pytest.raises(WeightsError, match=message):
         load_hand_model(path)
 
 
@@ -130,15 +129,15 @@ def test_non_finite_tensor_is_refused_naming_file_and_tensor(tmp_path, value):
     with torch.no_grad():
         model.h.bias[7] = value
     path = tmp_path / 'nan.safetensors'
-    save_weights(path, model, hand_metadata(SMALL, CropSettings(), trained=True))
-    with pytest.raises(CheckpointError, match=r'nan\.safetensors: tensor h\.bias .*non-finite'):
+    save_weights(path, model, hand_metadata(SMALL, HandCropSettings(), trained=True))
+    with pytest.raises(WeightsError, match=r'nan\.safetensors: tensor h\.bias .*non-finite'):
         load_hand_model(path)
 
 
 @pytest.mark.parametrize('text', ['[1, 2, 3]', '"hand"', '17', 'null'])
 def test_metadata_of_the_wrong_shape_is_one_clear_error(tmp_path, text):
     path = _write_with_metadata_text(tmp_path / 'shape.safetensors', text)
-    with pytest.raises(CheckpointError, match=r'shape\.safetensors: metadata is not a JSON '
+    with pytest.raises(WeightsError, match=r'shape\.safetensors: metadata is not a JSON '
                        r'object'):
         read_metadata(path)
 
@@ -147,7 +146,7 @@ def test_metadata_of_the_wrong_shape_is_one_clear_error(tmp_path, text):
     ('format', 7), ('trained', 'yes'), ('net', [1, 2]), ('crop', 'big'), ('task', None)])
 def test_metadata_keys_of_the_wrong_type_are_refused(tmp_path, key, value):
     _, path = small_model_file(tmp_path, **{key: value})
-    with pytest.raises(CheckpointError, match=f'{key}'):
+    with pytest.raises(WeightsError, match=f'{key}'):
         load_hand_model(path)
 
 
@@ -157,7 +156,7 @@ def test_metadata_keys_of_the_wrong_type_are_refused(tmp_path, key, value):
     ('in_size', 'big'), ('dropout', 7.0)])
 def test_absurd_architecture_is_refused_before_allocating(tmp_path, field, value):
     _, path = small_model_file(tmp_path, net={**SMALL.to_dict(), field: value})
-    with pytest.raises(CheckpointError, match=f'net.{field}'):
+    with pytest.raises(WeightsError, match=f'net.{field}'):
         load_hand_model(path)
 
 
@@ -165,5 +164,5 @@ def test_architecture_larger_than_the_file_is_refused(tmp_path):
     # every value within bounds, but the network would need far more numbers than the file has
     big = {**SMALL.to_dict(), 'feature_dim': 4096, 'stage_channels': [8, 8, 16, 1024]}
     _, path = small_model_file(tmp_path, net=big)
-    with pytest.raises(CheckpointError, match='parameters but the file holds'):
+    with pytest.raises(WeightsError, match='parameters but the file holds'):
         load_hand_model(path)

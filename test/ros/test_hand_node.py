@@ -12,7 +12,7 @@ from sensor_msgs.msg import Image
 
 from fm_pose_ros.core.hand_joints import NUM_JOINTS
 from fm_pose_ros.core.image_codec import fill_image
-from fm_pose_ros.core.weights import CheckpointError
+from fm_pose_ros.core.weights import WeightsError
 from fm_pose_ros.ros.hand_messages import pose_array_to_joints
 from fm_pose_ros.ros.hand_node import HandNode
 
@@ -164,5 +164,5 @@ def test_bad_parameters_fail_at_start_with_a_clear_message(ros, weights_path, pa
 def test_corrupt_weights_fail_at_start(ros, tmp_path):
     bad = tmp_path / 'bad.safetensors'
     bad.write_bytes(b'not a model')
-    with pytest.raises(CheckpointError, match='not a readable safetensors'):
+    with pytest.raises(WeightsError, match='not a readable safetensors'):
         make_node(bad)

@@ -16,8 +16,8 @@ from ros_probe import header, Probe, send_and_wait, spin_until
 from sensor_msgs.msg import CameraInfo, Image
 import torch
 
-from fm_pose_ros.core.hand_codec import CropSettings
-from fm_pose_ros.core.networks import FeatureMappingNet, NetConfig
+from fm_pose_ros.core.hand_codec import HandCropSettings
+from fm_pose_ros.core.networks import FeatureMappingNet, HAND_NET
 from fm_pose_ros.core.weights import hand_metadata, save_weights
 from fm_pose_ros.ros.hand_messages import pose_array_to_joints
 from fm_pose_ros.ros.hand_node import HandNode
@@ -31,11 +31,11 @@ ENCODINGS = ('16UC1', '32FC1', 'mono16', 'mono8', 'bgr8', 'rgba8', '', 'unknown'
 def write_overflowing_hand(path):
     """Real hand weights, every tensor finite, whose outputs overflow to inf."""
     torch.manual_seed(0)
-    model = FeatureMappingNet(NetConfig())
+    model = FeatureMappingNet(HAND_NET)
     with torch.no_grad():
         model.h.weight.fill_(3e38)
         model.h.bias.fill_(3e38)
-    save_weights(path, model, hand_metadata(NetConfig(), CropSettings(), trained=False),
+    save_weights(path, model, hand_metadata(HAND_NET, HandCropSettings(), trained=False),
                  dtype=torch.float32)
     return str(path)
 

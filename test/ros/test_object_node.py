@@ -21,7 +21,7 @@ from sensor_msgs.msg import Image
 
 from fm_pose_ros.core.image_codec import fill_image
 from fm_pose_ros.core.object_estimator import ObjectEstimator
-from fm_pose_ros.core.weights import CheckpointError
+from fm_pose_ros.core.weights import WeightsError
 from fm_pose_ros.ros.object_messages import (
     BOX_EDGES, COLOUR_ENCODINGS, image_to_rgb, pose_stamped, pose_stamped_to_pose, rgb_image_msg)
 from fm_pose_ros.ros.object_node import ObjectNode
@@ -177,7 +177,7 @@ def test_bad_parameters_fail_at_start_with_a_clear_message(ros, object_weights, 
 
 
 def test_hand_weights_are_refused(ros, weights_path):
-    with pytest.raises(CheckpointError, match="task is 'hand', expected 'object'"):
+    with pytest.raises(WeightsError, match="task is 'hand', expected 'object'"):
         make_node(weights_path)
 
 

@@ -13,8 +13,7 @@ from test_lint import REPO
 import torch
 
 from fm_pose_ros.core.hand_estimator import HandEstimator
-from fm_pose_ros.core.hand_locator import HAND_LOCATOR
-from fm_pose_ros.core.networks import FeatureMappingNet
+from fm_pose_ros.core.networks import FeatureMappingNet, HAND_LOCATOR
 from fm_pose_ros.core.weights import load_hand_model, load_hand_parts
 from training.config import load_config
 from training.evaluate import evaluate_file

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Training tensors for the hand: synthetic crops (online), real/twin pairs, a test set.
 
-Real frames are cropped exactly as the node does (``HandCodec.encode``: localise, crop,
+Real frames are cropped exactly as the node does (a localiser, then ``HandCodec.encode``: crop,
 normalise); the twin of a real frame is cropped with the SAME crop transform, so that f sees
 the same hand geometry in both domains. The prepared real set is cached as a plain ``.npz``
 (no pickle) keyed by the data config, so the five methods share one preparation.
@@ -17,12 +17,13 @@ import numpy as np
 import torch
 
 from fm_pose_ros.core.backends import TorchBackend
+from fm_pose_ros.core.camera import check_intrinsics
 from fm_pose_ros.core.fileio import atomic_write
-from fm_pose_ros.core.hand_codec import centre_of_mass, crop_hand, CropTransform, HandCodec
+from fm_pose_ros.core.hand_codec import crop_hand, HandCodec, HandCropTransform
+from fm_pose_ros.core.hand_com import centre_of_mass, locate_hand
 from fm_pose_ros.core.hand_joints import NUM_JOINTS
-from fm_pose_ros.core.hand_locator import (
-    hand_cells, HAND_LOCATOR, hand_mask, HandLocator, locator_input)
-from fm_pose_ros.core.networks import Locator
+from fm_pose_ros.core.hand_locator import hand_cells, hand_mask, HandLocator, locator_input
+from fm_pose_ros.core.networks import HAND_LOCATOR, Locator
 from fm_pose_ros.core.weights import hand_metadata, save_weights, weight_modules
 from fm_pose_ros.evaluation.metrics import joint_errors_mm
 from training.hand.datasets import fit_label_poses, SimRealSource, synthetic_poses
@@ -50,6 +51,7 @@ def prepare_pairs(records, settings, locate=None):
     the visible hand pixels, ``hand_mask``: what the localiser should find; mm), ``skipped``.
     """
     codec = HandCodec(settings)
+    locate = locate or (lambda depth, K: locate_hand(depth, K, settings))
     pairs = [_pair(record, codec, locate) for record in records]
     kept = [pair for pair in pairs if pair is not None]
     if not kept:
@@ -61,13 +63,11 @@ def prepare_pairs(records, settings, locate=None):
 
 def _pair(record, codec, locate):
     """One prepared real frame (see prepare_pairs) or None when no hand is found."""
-    depth, K = record['depth'], record['K']
-    com = None if locate is None else locate(depth, K)
-    if locate is not None and com is None:
+    depth, K = record['depth'], check_intrinsics(record['K'])
+    com = locate(depth, K)
+    if com is None:
         return None
-    sample = codec.encode(depth, K, joints_mm=record['joints'], com=com)
-    if sample is None:
-        return None
+    sample = codec.encode(depth, K, com, joints_mm=record['joints'])
     transform = sample['transform']
     twin, _ = crop_hand(record['twin'], K, transform.com, codec.settings)
     hand = hand_mask(depth, record['twin'])
@@ -92,10 +92,10 @@ def locator_frames(records, cfg):
 
 
 def transforms_of(arrays, settings):
-    """Rebuild the CropTransform of every prepared frame."""
+    """Rebuild the HandCropTransform of every prepared frame."""
     cube = np.asarray(settings.cube_mm, np.float32)
-    return [CropTransform(com=com, cube=cube, K=K.astype(np.float64), M=M,
-                          crop_size=settings.crop_size)
+    return [HandCropTransform(com=com, cube=cube, K=K.astype(np.float64), M=M,
+                              crop_size=settings.crop_size)
             for com, K, M in zip(arrays['com'], arrays['K'], arrays['M'])]
 
 

@@ -30,9 +30,10 @@ import time
 import cv2
 import numpy as np
 
-from fm_pose_ros.core.networks import Locator, LocatorConfig
+from fm_pose_ros.core.letterbox import letterbox
+from fm_pose_ros.core.networks import Locator, OBJECT_LOCATOR
 from fm_pose_ros.core.object_codec import (
-    box_around, BoxCrop, crop_image, encode_corners, letterbox, normalise_rgb, project_points)
+    box_around, BoxCrop, crop_image, encode_corners, normalise_rgb, project_points)
 from fm_pose_ros.core.object_estimator import NoObjectError, ObjectEstimator
 from fm_pose_ros.core.weights import object_metadata, save_weights, weight_modules
 from fm_pose_ros.evaluation.metrics import latency_stats, object_metrics
@@ -183,7 +184,7 @@ class ObjectTrainingData:
 
     def locator_sample(self, rgb, mask):
         """Letterboxed image ``(h, w, 3)`` uint8 and per-cell object fraction ``(h/4, w/4)``."""
-        cfg = LocatorConfig()
+        cfg = OBJECT_LOCATOR
         image, _ = letterbox(rgb, cfg.width, cfg.height)
         fraction, _ = letterbox(np.repeat(mask[..., None], 3, 2).astype(np.uint8) * 255,
                                 cfg.width, cfg.height)
@@ -216,7 +217,7 @@ class ObjectTrainingData:
         key = {'object': {k: v for k, v in self.ocfg.__dict__.items()
                           if not k.startswith('augment')},
                'data': self.cfg.data.__dict__, 'version': 2}
-        return cached_locator(self.cfg.data.cache_dir, 'locator', key, Locator(LocatorConfig()),
+        return cached_locator(self.cfg.data.cache_dir, 'locator', key, Locator(OBJECT_LOCATOR),
                               train)
 
     def estimator(self, predict):

@@ -23,10 +23,9 @@ import numpy as np
 
 from fm_pose_ros.core.backends import input_shape
 from fm_pose_ros.core.fileio import atomic_write_text
-from fm_pose_ros.core.hand_locator import HAND_LOCATOR
 from fm_pose_ros.core.networks import (
-    count_macs, count_parameters, FeatureMappingNet, Locator, NetConfig)
-from fm_pose_ros.core.resources import default_weights
+    count_macs, count_parameters, FeatureMappingNet, HAND_LOCATOR, Locator, NetConfig)
+from fm_pose_ros.core.resources import default_hand_weights
 from fm_pose_ros.core.weights import read_metadata
 from fm_pose_ros.evaluation.bags import write_hand_bag
 from fm_pose_ros.evaluation.replay_eval import main as replay_main
@@ -54,7 +53,7 @@ def run_case(bag, backend, schedule, folder):
 
 def network_line():
     """Parameters, fp16 size and multiply-accumulates of the shipped networks the node runs."""
-    metadata = read_metadata(default_weights())
+    metadata = read_metadata(default_hand_weights())
     cfg = NetConfig.from_dict(metadata['net'])
     model, locator = FeatureMappingNet(cfg), Locator(HAND_LOCATOR)
     params, locator_params = count_parameters(model), count_parameters(locator)

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from fm_pose_ros.core.fileio import atomic_write_text
-from fm_pose_ros.core.hand_codec import CropSettings
+from fm_pose_ros.core.hand_codec import HandCropSettings
 from fm_pose_ros.core.networks import count_macs, FeatureMappingNet, NetConfig
 from training.config import DataConfig, load_config
 from training.hand.datasets import SimRealSource, synthetic_poses
@@ -53,7 +53,7 @@ class HandStreams:
 
     def __init__(self, net_cfg):
         self.source = SimRealSource(DataConfig())
-        self.settings = CropSettings(crop_size=net_cfg.in_size)
+        self.settings = HandCropSettings(crop_size=net_cfg.in_size)
         size = net_cfg.in_size
         self.real = np.random.default_rng(0).uniform(-1, 1, (1500, 1, size, size)).astype(
             np.float32)

@@ -23,7 +23,7 @@ import sys
 
 import numpy as np
 
-from fm_pose_ros.core.resources import default_object_weights, default_weights
+from fm_pose_ros.core.resources import default_hand_weights, default_object_weights
 from fm_pose_ros.core.weights import read_metadata
 from fm_pose_ros.evaluation.bags import write_hand_bag, write_object_bag
 from fm_pose_ros.evaluation.replay_eval import main as replay_main
@@ -61,7 +61,7 @@ def main(argv=None):
     parser.add_argument('--weights', help='default: the shipped model of the task')
     args = parser.parse_args(argv)
     args.weights = args.weights or (default_object_weights() if args.task == 'object'
-                                    else default_weights())
+                                    else default_hand_weights())
     bag = os.path.join(args.out, 'bag')
     shutil.rmtree(bag, ignore_errors=True)
     os.makedirs(args.out, exist_ok=True)

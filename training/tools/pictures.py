@@ -18,7 +18,7 @@ import numpy as np
 from fm_pose_ros.core.hand_codec import crop_hand
 from fm_pose_ros.core.hand_estimator import HandEstimator
 from fm_pose_ros.core.hand_joints import SKELETON
-from fm_pose_ros.core.resources import default_weights
+from fm_pose_ros.core.resources import default_hand_weights
 from training.hand.datasets import real_like_frames, synthetic_crops
 from training.hand.model import sample_poses
 
@@ -47,7 +47,7 @@ def main(argv=None):
     parser.add_argument('--out', default='docs/hand_samples.png')
     parser.add_argument('--rows', type=int, default=4)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--weights', default=default_weights(), help='whose localiser crops')
+    parser.add_argument('--weights', default=default_hand_weights(), help='whose localiser crops')
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     estimator = HandEstimator(args.weights, 'cpu', 'torch')

@@ -17,7 +17,7 @@ import argparse
 import sys
 
 from fm_pose_ros.core.fileio import atomic_write_text
-from fm_pose_ros.core.weights import CheckpointError
+from fm_pose_ros.core.weights import WeightsError
 from training.evaluate import evaluate_file
 
 
@@ -56,7 +56,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         rows = sweep(args.weights, args.steps, args.rotations, args.split)
-    except (CheckpointError, OSError, ValueError) as exc:
+    except (WeightsError, OSError, ValueError) as exc:
         print(f'training.tools.refine_sweep: {exc}', file=sys.stderr)
         return 2
     command = 'python -m training.tools.refine_sweep ' + ' '.join(

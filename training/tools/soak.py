@@ -31,7 +31,7 @@ from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
-from fm_pose_ros.core.resources import default_weights
+from fm_pose_ros.core.resources import default_hand_weights
 from fm_pose_ros.ros.camera_messages import camera_info_msg
 from fm_pose_ros.ros.hand_messages import depth_image_msg, pose_array_to_joints
 from training.hand.datasets import pose_sequence, real_like_frames
@@ -63,7 +63,7 @@ def node_command(weights):
               or shutil.which('hand_node'))
     if script is None:
         raise SystemExit('soak: hand_node is not installed (pip install -e .)')
-    return [script, '--ros-args', '-p', f'weights:={weights or default_weights()}',
+    return [script, '--ros-args', '-p', f'weights:={weights or default_hand_weights()}',
             '-p', 'stats_period_s:=0.0']
 
 

@@ -19,7 +19,7 @@ import sys
 
 from fm_pose_ros.core.fileio import atomic_write_text
 from fm_pose_ros.core.networks import count_macs, count_parameters, FeatureMappingNet, NetConfig
-from fm_pose_ros.core.weights import CheckpointError, read_metadata
+from fm_pose_ros.core.weights import read_metadata, WeightsError
 from training.evaluate import evaluate_file
 
 SPLITS = ('val', 'test')
@@ -119,7 +119,7 @@ def main(argv=None):
         command = 'python -m training.tools.study ' + ' '.join(
             sys.argv[1:] if argv is None else argv)
         table = study_markdown(rows, command)
-    except (CheckpointError, OSError, ValueError) as exc:
+    except (WeightsError, OSError, ValueError) as exc:
         print(f'training.tools.study: {exc}', file=sys.stderr)
         return 2
     print(table)

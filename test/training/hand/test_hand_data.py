@@ -6,10 +6,11 @@ hand locator's training frames and its training."""
 import numpy as np
 import torch
 
-from fm_pose_ros.core.hand_codec import centre_of_mass, CropSettings, HandCodec
+from fm_pose_ros.core.hand_codec import HandCodec, HandCropSettings
+from fm_pose_ros.core.hand_com import centre_of_mass, locate_hand
 from fm_pose_ros.core.hand_joints import PALM_CENTRE
-from fm_pose_ros.core.hand_locator import HAND_LOCATOR, hand_mask
-from fm_pose_ros.core.networks import Locator
+from fm_pose_ros.core.hand_locator import hand_mask
+from fm_pose_ros.core.networks import HAND_LOCATOR, Locator
 from training.hand.data import cached, locator_frames, prepare_pairs, transforms_of
 from training.hand.datasets import real_like_frames
 from training.locator import hand_batches, locator_loss, train_locator
@@ -17,13 +18,14 @@ from training.locator import hand_batches, locator_loss, train_locator
 
 def test_pairs_use_the_node_crop_and_the_same_transform_for_twins():
     records = list(real_like_frames(np.random.default_rng(0), 4))
-    settings = CropSettings()
+    settings = HandCropSettings()
     pairs = prepare_pairs(records, settings)
     kept = len(pairs['real'])
     assert kept + int(pairs['skipped']) == 4
     codec = HandCodec(settings)
     for i, transform in enumerate(transforms_of(pairs, settings)):
-        sample = codec.encode(records[i]['depth'], records[i]['K'])
+        depth, K = records[i]['depth'], records[i]['K']
+        sample = codec.encode(depth, K, locate_hand(depth, K, settings))
         np.testing.assert_array_equal(pairs['real'][i, 0], sample['crop'])
         back = transform.denormalise_joints(pairs['target'][i])
         np.testing.assert_allclose(back, records[i]['joints'], atol=1e-3)
@@ -46,11 +48,11 @@ def test_pairs_are_cropped_where_the_locator_points():
     records = list(real_like_frames(np.random.default_rng(1), 3))
     palms = [r['joints'][PALM_CENTRE] for r in records]
     answers = iter([palms[0], None, palms[2]])          # no hand found in the second frame
-    pairs = prepare_pairs(records, CropSettings(), lambda depth, K: next(answers))
+    pairs = prepare_pairs(records, HandCropSettings(), lambda depth, K: next(answers))
     assert int(pairs['skipped']) == 1 and len(pairs['real']) == 2
     np.testing.assert_allclose(pairs['com'], [palms[0], palms[2]], atol=1e-3)
     # the reference centre: centre of mass of the visible hand pixels
-    perfect = prepare_pairs(records, CropSettings(), lambda depth, K: centre_of_mass(
+    perfect = prepare_pairs(records, HandCropSettings(), lambda depth, K: centre_of_mass(
         depth, hand_mask(depth, next(r['twin'] for r in records if r['depth'] is depth)), K))
     np.testing.assert_allclose(perfect['hand_centre'], perfect['com'], atol=1e-3)
     assert np.linalg.norm(pairs['hand_centre'] - pairs['com'], axis=1).min() > 1.0

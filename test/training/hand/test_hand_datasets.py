@@ -5,7 +5,7 @@
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from fm_pose_ros.core.hand_codec import crop_hand, CropSettings
+from fm_pose_ros.core.hand_codec import crop_hand, HandCropSettings
 from training.hand.datasets import (
     K_VGA, pose_sequence, real_like_frames, REAL_SAMPLING, synthetic_crops, synthetic_poses)
 from training.hand.model import capsules, joints, sample_poses
@@ -13,7 +13,7 @@ from training.render.depth import render_depth
 
 
 def test_synthetic_crops_match_cropping_a_full_render():
-    settings = CropSettings()
+    settings = HandCropSettings()
     pose = sample_poses(np.random.default_rng(0), 4)
     crops, targets = synthetic_crops(np.random.default_rng(0), pose, settings, jitter_mm=0.0)
     assert crops.shape == (4, 128, 128) and targets.shape == (4, 14, 3)
