@@ -2,9 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Launch object_node: ``ros2 launch fm_pose_ros object.launch.py image_topic:=... rviz:=true``.
 
-The arguments of both launch files (params file, parameters passed only when given,
-namespace, log level, rviz2) are built by ``fm_pose_ros/ros/node_launch.py``; this file
-holds the object node's tables. docs/interfaces.md lists every argument.
+Arguments: those of both nodes (``fm_pose_ros/ros/node_launch.py``), ``refine_steps`` and the
+topics of the colour image and its CameraInfo; docs/interfaces.md lists them all.
 """
 
 from fm_pose_ros.ros.node_launch import launch_description, SHARED_PARAM_ARGS
