@@ -70,7 +70,7 @@ object-weights: venv
 bench: venv
 	$(PY) -m training.tools.bench_renderer
 	$(PY) -m training.tools.bench_exemplar
-	$(PY) -m training.tools.bench_node
+	$(PY) -m benchmarks.bench_node
 	$(PY) -m training.tools.bench_train_step
 	LP_NUM_THREADS=1 $(PY) -m training.tools.bench_rgb_renderer
 

@@ -36,8 +36,8 @@ setup(
     license='Apache-2.0',
     entry_points={
         'console_scripts': [
-            'hand_node = fm_pose_ros.ros.shutdown:hand_main',
-            'object_node = fm_pose_ros.ros.shutdown:object_main',
+            'hand_node = fm_pose_ros.ros.main:hand_node',
+            'object_node = fm_pose_ros.ros.main:object_node',
             'replay_eval = fm_pose_ros.evaluation.replay_eval:main',
         ],
     },

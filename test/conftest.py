@@ -5,7 +5,6 @@
 import os
 import random
 import shutil
-import sys
 
 # Keep test traffic on this machine and off other runs' DDS domains (set before rclpy loads).
 os.environ.setdefault('ROS_DOMAIN_ID', str(random.Random(os.getpid()).randint(1, 100)))
@@ -67,11 +66,6 @@ def write_untrained(path, seed=0, net_cfg=HAND_NET, crop=HandCropSettings()):
     save_weights(path, model, hand_metadata(net_cfg, crop, trained=False,
                                             training={'seed': seed, 'steps': 0}))
     return path
-
-
-def console_script(name):
-    """Path of an installed console script: beside this Python first, then on PATH."""
-    return (shutil.which(name, path=os.path.dirname(sys.executable)) or shutil.which(name))
 
 
 def blob_frame(centre_mm=(30.0, -20.0, 550.0), K=K_VGA, size=(480, 640), radius_mm=45.0,

@@ -59,6 +59,9 @@ def test_module_walk_sees_imports():
     graph = modules('fm_pose_ros.ros')
     assert 'rclpy' in graph['fm_pose_ros.ros.pose_node']
     assert offenders('fm_pose_ros.ros', ROS_MODULES), 'the check would pass vacuously'
+    runtime_tools = modules('benchmarks')
+    assert 'fm_pose_ros.ros.hand_messages' in runtime_tools['benchmarks.soak']
+    assert 'fm_pose_ros.evaluation.node_process' in runtime_tools['benchmarks.node_bench_common']
 
 
 def test_core_imports_no_ros_and_no_upper_layer():
@@ -68,14 +71,20 @@ def test_core_imports_no_ros_and_no_upper_layer():
 
 
 def test_runtime_package_never_imports_training():
-    assert offenders('fm_pose_ros', ('training',)) == []
+    assert offenders('fm_pose_ros', ('training', 'benchmarks')) == []
+
+
+def test_training_never_imports_the_nodes():
+    """The nodes' side (fm_pose_ros.ros, ROS graphs, the runtime benchmarks) is not training's."""
+    assert offenders('training', ('fm_pose_ros.ros', 'benchmarks') + ROS_MODULES) == []
 
 
 def test_nodes_do_not_import_evaluation():
     assert offenders('fm_pose_ros.ros', ('fm_pose_ros.evaluation',) + EVALUATION_ONLY) == []
 
 
-@pytest.mark.parametrize('package', ['fm_pose_ros.core', 'fm_pose_ros.ros', 'training'])
+@pytest.mark.parametrize('package', ['fm_pose_ros.core', 'fm_pose_ros.ros', 'training',
+                                     'benchmarks'])
 def test_only_evaluation_reads_bags_and_plots(package):
     assert offenders(package, EVALUATION_ONLY) == []
 
@@ -88,7 +97,7 @@ def test_task_modules_import_downward_only():
 
 
 def test_no_import_cycles():
-    graph = {**modules('fm_pose_ros'), **modules('training')}
+    graph = {**modules('fm_pose_ros'), **modules('training'), **modules('benchmarks')}
     graph = {module: {n for n in names if n in graph} for module, names in graph.items()}
     state = {}
 

@@ -7,9 +7,10 @@ import shutil
 import subprocess
 import sys
 
-from conftest import console_script
 import pytest
 from test_lint import REPO
+
+from fm_pose_ros.evaluation.node_process import console_script
 
 pytestmark = pytest.mark.integration  # DDS, subprocesses or colcon
 

@@ -33,6 +33,8 @@ THIRD_PARTY = {
 }
 ROS_PACKAGES = {'rclpy', 'rcl_interfaces', 'builtin_interfaces', 'std_msgs', 'sensor_msgs',
                 'geometry_msgs', 'visualization_msgs', 'diagnostic_msgs', 'ament_index_python'}
+# ROS packages with no wheel (the launch API): an exec_depend, imported inside functions only
+LAUNCH_PACKAGES = {'launch', 'launch_ros'}
 
 
 def imports_by_part():
@@ -86,7 +88,7 @@ ALL = sorted(set().union(*IMPORTS.values()))
 
 
 def test_every_import_is_known():
-    unknown = set(ALL) - set(THIRD_PARTY) - ROS_PACKAGES
+    unknown = set(ALL) - set(THIRD_PARTY) - ROS_PACKAGES - LAUNCH_PACKAGES
     assert not unknown, f'add these to THIRD_PARTY or ROS_PACKAGES and declare them: {unknown}'
 
 
@@ -110,3 +112,16 @@ def test_ros_import_is_an_exec_depend_and_a_wheel(module):
     with open(os.path.join(REPO, 'requirements.txt'), encoding='utf-8') as handle:
         wheels = {line.split('#')[0].strip() for line in handle}
     assert 'ros-' + module.replace('_', '-') in wheels, module
+
+
+@pytest.mark.parametrize('module', sorted(set(ALL) & LAUNCH_PACKAGES))
+def test_launch_api_is_an_exec_depend_imported_inside_functions(module):
+    assert module in package_xml()[0], f'<exec_depend>{module}</exec_depend> missing'
+    package = os.path.join(REPO, 'fm_pose_ros')
+    for root, _, files in os.walk(package):
+        for name in (f for f in files if f.endswith('.py')):
+            with open(os.path.join(root, name), encoding='utf-8') as handle:
+                body = ast.parse(handle.read()).body
+            top = {n.module for n in body if isinstance(n, ast.ImportFrom) and n.module}
+            top |= {a.name for n in body if isinstance(n, ast.Import) for a in n.names}
+            assert not {m for m in top if m.split('.')[0] == module}, (name, module)

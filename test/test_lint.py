@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SOURCE_DIRS = ('fm_pose_ros', 'training', 'test', 'launch')
+SOURCE_DIRS = ('fm_pose_ros', 'training', 'benchmarks', 'test', 'launch')
 # ament_pep257's default ignore list
 PEP257_IGNORE = 'D100,D101,D102,D103,D104,D105,D106,D107,D203,D212,D404'
 

@@ -20,34 +20,27 @@ A damaged bag (mcap chunk CRC, sqlite3 integrity check) is refused in one line; 
 (``corrupt_chunks``, ``corrupt_frames``).
 Exit 0 when the run is complete; otherwise 1 and one line on stderr (a partial report is
 written whenever the bag could be read).
+
+This module is the command line; the ROS side is ``replay_node``, the started node
+``node_process`` (its console script) and the scoring ``replay_scoring``.
 """
 
 import argparse
-from collections import deque
-import json
 import os
 import signal
-import subprocess
 import sys
-import threading
-import warnings
 
 import numpy as np
 
-from fm_pose_ros.core.hand_joints import NUM_JOINTS
-from fm_pose_ros.core.resources import default_object_weights
-from fm_pose_ros.core.weights import read_metadata, WeightsError
+from fm_pose_ros.core.weights import WeightsError
 from fm_pose_ros.evaluation.bags import (
     BagError, detect_task, ground_truth, read_messages, stamp_ns, TASK_TOPICS)
-from fm_pose_ros.evaluation.metrics import (
-    add_errors, hand_report, joint_errors_mm, latency_stats, object_metrics, proj2d_errors)
+from fm_pose_ros.evaluation.node_process import EXECUTABLES, NodeNotFound, NodeProcess
+from fm_pose_ros.evaluation.replay_scoring import object_model, replay_report
 from fm_pose_ros.evaluation.report import write_report
 
-STATS_MARK = 'final stats: '
-STOP_TIMEOUT_S = 30.0
-# per task: the node's module, then the defaults of the task-dependent options (the bag's
-# topics, the node's relative input names that we publish to, the node's output topic)
-NODE_MODULES = {'hand': 'fm_pose_ros.ros.hand_node', 'object': 'fm_pose_ros.ros.object_node'}
+# per task, the defaults of the task-dependent options: the bag's topics, the node's relative
+# input names that we publish to, the node's output topic
 TASK_DEFAULTS = {
     task: {'image_topic': topics['image'], 'info_topic': topics['camera_info'],
            'gt_topic': topics['ground_truth'], **node}
@@ -65,7 +58,7 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog='replay_eval', description=__doc__.splitlines()[0])
     parser.add_argument('bag', nargs='?', help='rosbag2 folder (mcap or sqlite3)')
     parser.add_argument('--out', default='replay_report', help='report folder')
-    parser.add_argument('--task', choices=tuple(NODE_MODULES),
+    parser.add_argument('--task', choices=tuple(EXECUTABLES),
                         help='default: object when the ground-truth topic holds PoseStamped, '
                         'else hand (hand with --listen)')
     parser.add_argument('--mode', choices=('lockstep', 'realtime'), default='lockstep',
@@ -128,63 +121,24 @@ def resolve_task(args):
     return args
 
 
-class NodeProcess:
-    """The task's node as a subprocess; its output is read on a thread (the pipe never fills).
+def node_ros_args(args):
+    """Return the started node's ROS arguments (after ``--ros-args``).
 
-    Its relative inputs (TASK_DEFAULTS' ``image_out`` / ``info_out``) are remapped to
-    ``args.image_out`` / ``args.info_out``.
+    Its inputs remapped to ``args.image_out`` / ``args.info_out``, no periodic statistics,
+    then the namespace, params file, weights and backend when given.
     """
-
-    def __init__(self, args):
-        inputs = TASK_DEFAULTS[args.task]
-        command = [sys.executable, '-m', NODE_MODULES[args.task], '--ros-args',
-                   '-r', f"{inputs['image_out']}:={args.image_out}",
-                   '-r', f"{inputs['info_out']}:={args.info_out}", '-p', 'stats_period_s:=0.0']
-        if args.namespace:
-            command += ['-r', f'__ns:={args.namespace}']
-        if args.params_file:
-            command += ['--params-file', args.params_file]
-        if args.weights:
-            command += ['-p', f'weights:={args.weights}']
-        if args.backend:
-            command += ['-p', f'backend:={args.backend}']
-        self.lines = deque(maxlen=50)
-        self.final_stats = None
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True)
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            line = line.split('\x1b')[0].rstrip()  # drop colour codes
-            if STATS_MARK in line:
-                try:
-                    self.final_stats = json.loads(line.split(STATS_MARK, 1)[1])
-                except json.JSONDecodeError:
-                    self.lines.append(line)
-            elif line.strip():
-                self.lines.append(line)
-
-    def alive(self):
-        """Whether the node is still running."""
-        return self.process.poll() is None
-
-    def last_line(self):
-        """Return the node's last log line ('' if none)."""
-        return self.lines[-1] if self.lines else ''
-
-    def stop(self):
-        """SIGINT the node, wait for it; return its final stats dict ({} if none)."""
-        if self.alive():
-            self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._reader.join(timeout=5.0)
-        return self.final_stats or {}
+    inputs = TASK_DEFAULTS[args.task]
+    ros_args = ['-r', f"{inputs['image_out']}:={args.image_out}",
+                '-r', f"{inputs['info_out']}:={args.info_out}", '-p', 'stats_period_s:=0.0']
+    if args.namespace:
+        ros_args += ['-r', f'__ns:={args.namespace}']
+    if args.params_file:
+        ros_args += ['--params-file', args.params_file]
+    if args.weights:
+        ros_args += ['-p', f'weights:={args.weights}']
+    if args.backend:
+        ros_args += ['-p', f'backend:={args.backend}']
+    return ros_args
 
 
 def check_stamps(images, kind='depth'):
@@ -200,148 +154,6 @@ def check_stamps(images, kind='depth'):
         raise BagError('repeated image stamps: their outputs cannot be told apart')
 
 
-def per_frame(outputs, sent, truth):
-    """One record per answered frame: stamp (ns), latency (ms), mean joint error (mm)."""
-    records = []
-    for stamp in sorted(outputs):
-        joints, received = outputs[stamp]
-        records.append({
-            'stamp_ns': stamp,
-            'latency_ms': (received - sent[stamp]) * 1e3 if stamp in sent else None,
-            'mean_error_mm': (float(joint_errors_mm(joints[None], truth[stamp][None]).mean())
-                              if stamp in truth else None)})
-    return records
-
-
-def object_per_frame(outputs, sent, truth, camera_k, model):
-    """One record per answered frame: stamp (ns), latency (ms), ADD(-S) (mm), 2D error (px)."""
-    records = []
-    for stamp in sorted(outputs):
-        (R, t), received = outputs[stamp]
-        record = {'stamp_ns': stamp,
-                  'latency_ms': (received - sent[stamp]) * 1e3 if stamp in sent else None,
-                  'add_mm': None, 'proj2d_px': None}
-        if stamp in truth:
-            poses = (R[None], t[None], truth[stamp][0][None], truth[stamp][1][None],
-                     model['points_m'])
-            record['add_mm'] = float(add_errors(*poses, model['symmetric'])[0] * 1e3)
-            if stamp in camera_k:
-                record['proj2d_px'] = float(proj2d_errors(*poses, camera_k[stamp][None])[0])
-        records.append(record)
-    return records
-
-
-def input_rate(times_s):
-    """Publication rate in frames/s from publication times (s); NaN for fewer than 2."""
-    times = np.sort(np.fromiter(times_s, np.float64))
-    span = times[-1] - times[0] if len(times) > 1 else 0.0
-    return float((len(times) - 1) / span) if span > 0 else float('nan')
-
-
-def latencies_ms(outputs, sent):
-    """End-to-end latency (ms) of every answered frame that we sent, in frame order."""
-    return [(outputs[s][1] - sent[s]) * 1e3 for s in sorted(outputs) if s in sent]
-
-
-def _base_extra(frames_read, extra):
-    return {'frames_read': frames_read, 'problems': [], 'notes': [], **(extra or {})}
-
-
-def _add_run_notes(report, result, outputs, truth):
-    """Input rate, the replay's problem and the outputs without ground truth."""
-    report['input_fps'] = input_rate(result.sent.values())
-    if result.problem:
-        report['problems'].append(result.problem)
-    unmatched = sum(s not in truth for s in outputs)
-    if unmatched:
-        report['notes'].append(f'{unmatched} outputs have no ground truth')
-
-
-def build_report(result, truth, frames_read, extra=None):
-    """Hand: match outputs to ground truth by stamp; return (report dict, latencies in ms)."""
-    outputs = {s: v for s, v in result.outputs.items() if v[0].shape == (NUM_JOINTS, 3)}
-    matched = sorted(s for s in outputs if s in truth)
-    pred = np.array([outputs[s][0] for s in matched]).reshape(-1, NUM_JOINTS, 3)  # mm
-    gt = np.array([truth[s] for s in matched]).reshape(-1, NUM_JOINTS, 3)  # mm
-    latency = latencies_ms(outputs, result.sent)
-    report = hand_report(pred, gt, latency, frames_in=len(result.sent),
-                         frames_out=len(result.outputs), duration_s=result.duration_s,
-                         extra=_base_extra(frames_read, extra))
-    report['per_frame'] = per_frame(outputs, result.sent, truth)
-    _add_run_notes(report, result, outputs, truth)
-    if len(outputs) < len(result.outputs):
-        report['problems'].append(f'{len(result.outputs) - len(outputs)} outputs did not have '
-                                  f'{NUM_JOINTS} poses')
-    return report, latency
-
-
-def object_model(weights):
-    """Read the evaluated object from the metadata of ``weights`` (default: shipped model).
-
-    Returns ``{'weights', 'points_m' (P, 3) m, 'diameter_m', 'symmetric'}``; raises
-    WeightsError for a missing file, hand weights or incomplete object metadata.
-    """
-    path = weights or default_object_weights()
-    metadata = read_metadata(path)
-    if metadata.get('task') != 'object':
-        raise WeightsError(f"{path}: task is {metadata.get('task')!r}, expected 'object'")
-    try:
-        info = metadata['object']
-        return {'weights': os.path.abspath(path),
-                'points_m': np.asarray(info['points_m'], np.float64).reshape(-1, 3),
-                'diameter_m': float(info['diameter_m']), 'symmetric': bool(info['symmetric'])}
-    except (KeyError, TypeError, ValueError) as exc:
-        raise WeightsError(f'{path}: object metadata has no usable points_m, diameter_m '
-                           f'and symmetric: {exc}') from exc
-
-
-def _object_arrays(stamps, outputs, truth, camera_k):
-    """Predicted (NaN when no output) and true poses and K of ``stamps``, as arrays."""
-    missing = (np.full((3, 3), np.nan), np.full(3, np.nan))
-    pred = [outputs[s][0] if s in outputs else missing for s in stamps]
-    pred_R = np.array([R for R, _ in pred]).reshape(-1, 3, 3)
-    pred_t = np.array([t for _, t in pred]).reshape(-1, 3)  # m
-    gt_R = np.array([truth[s][0] for s in stamps]).reshape(-1, 3, 3)
-    gt_t = np.array([truth[s][1] for s in stamps]).reshape(-1, 3)  # m
-    K = np.array([camera_k.get(s, missing[0]) for s in stamps]).reshape(-1, 3, 3)
-    return pred_R, pred_t, gt_R, gt_t, K
-
-
-def build_object_report(result, truth, frames_read, model, extra=None):
-    """Object: match outputs to ground truth by stamp; return (report dict, latencies in ms).
-
-    Every frame with ground truth that was sent or answered is evaluated; one without an
-    output counts as not found (NaN pose).
-    """
-    outputs = result.outputs
-    stamps = sorted(s for s in set(result.sent) | set(outputs) if s in truth)
-    arrays = _object_arrays(stamps, outputs, truth, result.camera_k)
-    with warnings.catch_warnings():  # medians of no frames are NaN, said in the report
-        warnings.simplefilter('ignore', RuntimeWarning)
-        metrics = object_metrics(*arrays, model['points_m'], model['diameter_m'],
-                                 model['symmetric'])
-    latency = latencies_ms(outputs, result.sent)
-    report = {'task': 'object', 'frames_in': len(result.sent), 'frames_out': len(outputs),
-              **metrics, 'latency_ms': latency_stats(latency),
-              'fps': float(len(outputs) / result.duration_s) if result.duration_s
-              else float('nan'),
-              'weights': model['weights'], **_base_extra(frames_read, extra)}
-    report['per_frame'] = object_per_frame(outputs, result.sent, truth, result.camera_k, model)
-    _add_run_notes(report, result, outputs, truth)
-    no_k = sum(s in outputs and s not in result.camera_k for s in stamps)
-    if no_k:
-        report['problems'].append(f'{no_k} answered frames had no CameraInfo: their 2D '
-                                  'projection counts as failed')
-    return report, latency
-
-
-def evaluate(result, truth, frames_read, model, extra=None):
-    """Object report when ``model`` (object_model) is given, else the hand report."""
-    if model is None:
-        return build_report(result, truth, frames_read, extra)
-    return build_object_report(result, truth, frames_read, model, extra)
-
-
 def run_replay(args):
     """Read the bag, replay it (starting the node if asked); return (report, latencies)."""
     from fm_pose_ros.evaluation.replay_node import replay
@@ -351,7 +163,7 @@ def run_replay(args):
     messages = read_messages(args.bag, topics, args.task, args.skip_corrupt, skipped)
     check_stamps(messages['image'], IMAGE_KINDS[args.task])
     model = object_model(args.weights) if args.task == 'object' else None
-    node = NodeProcess(args) if args.start_node else None
+    node = NodeProcess(args.task, node_ros_args(args)) if args.start_node else None
     try:
         result = replay(args, messages, node.alive if node else (lambda: True))
     finally:
@@ -363,8 +175,8 @@ def run_replay(args):
     if node_stats is not None:
         extra['node_stats'] = node_stats
     extra.update(corrupt_chunks=skipped['chunks'], corrupt_frames=skipped['image'])
-    report, latency = evaluate(result, ground_truth(messages), len(messages['image']), model,
-                               extra)
+    report, latency = replay_report(result, ground_truth(messages), len(messages['image']),
+                                    model, extra)
     if not messages['ground_truth']:
         report['problems'].append(f'no ground truth on {args.gt_topic}: latency only')
     if skipped['chunks']:
@@ -382,8 +194,8 @@ def run_listen(args):
     from fm_pose_ros.evaluation.replay_node import listen
     model = object_model(args.weights) if args.task == 'object' else None
     result = listen(args, on_ready=lambda text: print(f'replay_eval: {text}', flush=True))
-    report, latency = evaluate(result, result.truth, len(result.truth), model,
-                               {'mode': 'listen', 'listen_s': args.listen})
+    report, latency = replay_report(result, result.truth, len(result.truth), model,
+                                    {'mode': 'listen', 'listen_s': args.listen})
     if not result.truth:
         report['problems'].append(f'nothing received on {args.gt_topic}')
     return report, latency
@@ -407,7 +219,7 @@ def main(argv=None):
     try:
         resolve_task(args)
         report, latency = run_listen(args) if args.listen is not None else run_replay(args)
-    except (BagError, WeightsError) as exc:
+    except (BagError, WeightsError, NodeNotFound) as exc:
         print(f'replay_eval: {exc}', file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -108,7 +108,7 @@ def _depth_range(depth_min_m, depth_max_m):
 
 
 def main(args=None):
-    """Entry point of ``ros2 run fm_pose_ros hand_node``."""
+    """Run the hand node; the console script ``hand_node`` (ros/main.py) calls it."""
     return run(HandNode, 'hand_node', args)
 
 

@@ -93,7 +93,7 @@ class ObjectNode(PoseNode):
 
 
 def main(args=None):
-    """Entry point of ``ros2 run fm_pose_ros object_node``."""
+    """Run the object node; the console script ``object_node`` (ros/main.py) calls it."""
     return run(ObjectNode, 'object_node', args)
 
 

@@ -57,36 +57,3 @@ def watchdog(code=0, limit_s=TEARDOWN_LIMIT_S):
                               daemon=True)
     thread.start()
     return thread
-
-
-def guarded_main(load_main):
-    """Install the handlers, then import and run the node's main: the console scripts' body.
-
-    ``load_main()`` imports the node module (torch, rclpy: seconds) and returns its ``main``;
-    a signal during that import ends the process quietly with status 0.
-    """
-    install()
-    try:
-        main = load_main()
-    except (KeyboardInterrupt, Exception) as exc:
-        if not interrupted(exc):
-            raise
-        watchdog(0)
-        return 0
-    return main()
-
-
-def hand_main():
-    """Console script ``hand_node``."""
-    def load():
-        from fm_pose_ros.ros.hand_node import main
-        return main
-    return guarded_main(load)
-
-
-def object_main():
-    """Console script ``object_node``."""
-    def load():
-        from fm_pose_ros.ros.object_node import main
-        return main
-    return guarded_main(load)

@@ -8,13 +8,14 @@ import sqlite3
 import subprocess
 import sys
 
-from conftest import blob_frame, console_script
+from conftest import blob_frame
 import numpy as np
 import pytest
 
 from fm_pose_ros.evaluation.bag_integrity import verify_bag
 from fm_pose_ros.evaluation.bags import (
     BagError, DEFAULT_TOPICS, read_messages, write_hand_bag)
+from fm_pose_ros.evaluation.node_process import console_script
 
 FRAMES = 90
 REPLAY = console_script('replay_eval')

@@ -12,7 +12,6 @@ import textwrap
 import threading
 import time
 
-from conftest import console_script
 from geometry_msgs.msg import PoseArray
 import numpy as np
 import pytest
@@ -25,6 +24,7 @@ from fm_pose_ros.core.hand_estimator import HandEstimator
 from fm_pose_ros.evaluation.bags import (
     DEFAULT_TOPICS, frames_from_messages, read_messages, write_hand_bag)
 from fm_pose_ros.evaluation.metrics import hand_metrics
+from fm_pose_ros.evaluation.node_process import console_script, NodeProcess
 from fm_pose_ros.ros.hand_messages import joints_to_pose_array
 
 REPLAY = console_script('replay_eval')
@@ -190,11 +190,9 @@ def test_started_node_that_fails(tmp_path):
 @pytest.mark.flaky(reruns=2)
 def test_listen_mode_records_outputs_and_ground_truth(tmp_path, weights_path):
     """``ros2 bag play`` users: the node and the recorder run; a probe plays the frames."""
-    node = subprocess.Popen([sys.executable, '-m', 'fm_pose_ros.ros.hand_node', '--ros-args',
-                             '-p', f'weights:={weights_path}', '-p', 'backend:=torch',
-                             '-r', 'depth/image:=/cam/image',
-                             '-r', 'depth/camera_info:=/cam/info'],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    node = NodeProcess('hand', ['-p', f'weights:={weights_path}', '-p', 'backend:=torch',
+                                '-r', 'depth/image:=/cam/image',
+                                '-r', 'depth/camera_info:=/cam/info'])
     recorder = subprocess.Popen([REPLAY, '--listen', '60', '--out', str(tmp_path / 'r'),
                                  '--no-progress'], stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
@@ -210,8 +208,7 @@ def test_listen_mode_records_outputs_and_ground_truth(tmp_path, weights_path):
         recorder.send_signal(signal.SIGINT)  # ends the recording early; report written
         recorder.wait(timeout=30)
     finally:
-        node.send_signal(signal.SIGINT)
-        node.wait(timeout=20)
+        node.stop(timeout=20.0)
         recorder.kill()
     reader.join(timeout=5)
     output = ''.join(lines.queue)

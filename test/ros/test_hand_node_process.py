@@ -3,31 +3,26 @@
 """The installed ``hand_node`` executable as a separate process: remaps, params file, exits."""
 
 import os
-import signal
-import subprocess
 
-from conftest import blob_frame, console_script
+from conftest import blob_frame
 import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from ros_probe import Probe, spin_until
 from test_lint import REPO
 
+from fm_pose_ros.evaluation.node_process import console_script, NodeProcess
+
 EXECUTABLE = console_script('hand_node')
 pytestmark = [pytest.mark.integration,  # DDS, subprocesses or colcon
               pytest.mark.skipif(EXECUTABLE is None, reason='package not installed (pip -e .)')]
 
 
-def start_node(*ros_args):
-    return subprocess.Popen([EXECUTABLE, '--ros-args', *ros_args], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-
-
 def test_node_process_serves_remapped_topics(weights_path):
-    node = start_node('--params-file', os.path.join(REPO, 'config', 'hand.yaml'),
-                      '-p', f'weights:={weights_path}',
-                      '-r', 'depth/image:=/cam/depth/image_rect_raw',
-                      '-r', 'depth/camera_info:=/cam/depth/camera_info')
+    node = NodeProcess('hand', ['--params-file', os.path.join(REPO, 'config', 'hand.yaml'),
+                                '-p', f'weights:={weights_path}',
+                                '-r', 'depth/image:=/cam/depth/image_rect_raw',
+                                '-r', 'depth/camera_info:=/cam/depth/camera_info'])
     rclpy.init()
     probe = Probe('/cam/depth/image_rect_raw', '/cam/depth/camera_info')
     executor = SingleThreadedExecutor()
@@ -46,15 +41,13 @@ def test_node_process_serves_remapped_topics(weights_path):
         executor.shutdown()
         probe.destroy_node()
         rclpy.shutdown()
-        node.send_signal(signal.SIGINT)
-        output = node.communicate(timeout=20)[0]
-    assert node.returncode == 0, output
-    assert 'UNTRAINED' in output
+        stats = node.stop(timeout=20.0)
+    assert node.returncode == 0, node.output
+    assert 'UNTRAINED' in node.output
+    assert stats['frames_out'] >= 1, node.output
 
 
 def test_missing_weights_exit_non_zero_with_one_line(tmp_path):
-    node = start_node('-p', f"weights:={tmp_path / 'missing.safetensors'}")
-    output = node.communicate(timeout=60)[0]
-    assert node.returncode == 1
-    lines = [line for line in output.splitlines() if line.strip()]
-    assert len(lines) == 1 and 'weights file not found' in lines[0], output
+    with NodeProcess('hand', ['-p', f"weights:={tmp_path / 'missing.safetensors'}"]) as node:
+        assert node.wait(timeout=60) == 1, node.output
+    assert len(node.lines) == 1 and 'weights file not found' in node.lines[0], node.output

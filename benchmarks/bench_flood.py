@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """hand_node under an input flood: output rate at 30/120/500 Hz input against lockstep.
 
-``python -m training.tools.bench_flood [--rates 30,120,500] [--duration 10] [--out FILE]``
+``python -m benchmarks.bench_flood [--rates 30,120,500] [--duration 10] [--out FILE]``
 
 Starts ``hand_node`` as its console script (default transport, ``qos_reliability`` auto) and
 publishes VGA 16UC1 frames from this process for ``--duration`` s per input rate, counting the
@@ -21,9 +21,9 @@ import os
 import sys
 import time
 
-from training.tools.node_bench_common import hand_frame, K_VGA, NodeProcess, replace_section
+from benchmarks.node_bench_common import hand_frame, K_VGA, replace_section, start_hand_node
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMAGE, INFO = '/flood/depth/image', '/flood/depth/camera_info'
 PROFILE = os.path.join(REPO, 'config', 'fastdds_large_frames.xml')
 SETTLE_S = 2.0
@@ -115,11 +115,11 @@ class Flooder:
 def run_case(flooder, args, rate):
     """One node process, one input rate (None = lockstep); return a table row."""
     env = {k: v for k, v in os.environ.items() if k != 'FASTDDS_DEFAULT_PROFILES_FILE'}
-    node = NodeProcess(['-r', f'depth/image:={IMAGE}', '-r', f'depth/camera_info:={INFO}',
-                        '-p', 'stats_period_s:=0.0', '-p', f'threads:={args.threads}'], env)
+    node = start_hand_node(['-r', f'depth/image:={IMAGE}', '-r', f'depth/camera_info:={INFO}',
+                            '-p', 'stats_period_s:=0.0', '-p', f'threads:={args.threads}'], env)
     try:
-        if not node.wait_started() or not flooder.wait_for_node():
-            raise SystemExit('hand_node did not start:\n' + '\n'.join(node.lines[-10:]))
+        if not flooder.wait_for_node():
+            raise SystemExit(f'hand_node is not serving {IMAGE}: {node.last_line()}')
         if rate is None:
             out_rate, sent = flooder.lockstep(args.duration), None
         else:
@@ -151,7 +151,7 @@ def main(argv=None):
             print(rows[-1], flush=True)
     finally:
         flooder.close()
-    command = ' '.join(['python -m training.tools.bench_flood',
+    command = ' '.join(['python -m benchmarks.bench_flood',
                         *(sys.argv[1:] if argv is None else argv)])
     text = '\n'.join([
         '## hand_node under an input flood', '',

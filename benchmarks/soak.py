@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Soak test of the hand node: VGA depth at 30 Hz for ``--minutes``; memory growth and output.
 
-``python -m training.tools.soak [--minutes 30] [--rate 30] [--weights W] [--doc F]``
+``python -m benchmarks.soak [--minutes 30] [--rate 30] [--weights W] [--doc F]``
 
 Starts ``hand_node`` as its console script (its own process), publishes real-like VGA 16UC1
 depth frames (a rendered hand motion, cycled) with their CameraInfo at ``--rate`` Hz over DDS,
@@ -15,13 +15,8 @@ docs/reliability.md) and printed.
 """
 
 import argparse
-import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import threading
 import time
 
 from geometry_msgs.msg import PoseArray
@@ -31,13 +26,12 @@ from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
+from benchmarks.node_bench_common import replace_section, start_hand_node
 from fm_pose_ros.core.resources import default_hand_weights
 from fm_pose_ros.ros.camera_messages import camera_info_msg
 from fm_pose_ros.ros.hand_messages import depth_image_msg, pose_array_to_joints
 from training.hand.datasets import pose_sequence, real_like_frames
-from training.tools.node_bench_common import replace_section
 
-STATS_MARK = 'final stats: '
 DISTINCT_FRAMES = 30
 WARM_UP_S = 60.0  # RSS samples before this are start-up, not growth (when enough remain)
 
@@ -55,16 +49,6 @@ def parse_args(argv):
     if args.minutes < 0 or args.rate <= 0 or args.sample_s <= 0:
         parser.error('--minutes must be >= 0, --rate and --sample-s positive')
     return args
-
-
-def node_command(weights):
-    """Return the hand_node console script (beside this Python, else on PATH) and parameters."""
-    script = (shutil.which('hand_node', path=os.path.dirname(sys.executable))
-              or shutil.which('hand_node'))
-    if script is None:
-        raise SystemExit('soak: hand_node is not installed (pip install -e .)')
-    return [script, '--ros-args', '-p', f'weights:={weights or default_hand_weights()}',
-            '-p', 'stats_period_s:=0.0']
 
 
 def rss_mb(pid):
@@ -114,10 +98,10 @@ def render_frames(count=DISTINCT_FRAMES, seed=0):
     return [{'depth': f['depth'], 'K': f['K']} for f in frames]
 
 
-def wait_for_node(executor, feeder, process, timeout_s=120.0):
+def wait_for_node(executor, feeder, node, timeout_s=120.0):
     """Spin until the node subscribes to the images; False if it exited or never did."""
     end = time.monotonic() + timeout_s
-    while time.monotonic() < end and process.poll() is None:
+    while time.monotonic() < end and node.alive():
         executor.spin_once(timeout_sec=0.1)
         if feeder.image_pub.get_subscription_count() > 0:
             return True
@@ -142,21 +126,6 @@ def run_feed(executor, feeder, pid, args):
         executor.spin_once(timeout_sec=max(0.0, min(next_frame, next_sample) - now))
 
 
-def stop_node(process, lines):
-    """SIGINT the node; return its final statistics dict ({} if none)."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    for line in reversed(lines):
-        if STATS_MARK in line:
-            return json.loads(line.split(STATS_MARK, 1)[1])
-    return {}
-
-
 def growth_mb_per_min(samples, warm_up_s=WARM_UP_S):
     """Return the slope of a least-squares line through the RSS samples, MB/min.
 
@@ -174,7 +143,7 @@ def growth_mb_per_min(samples, warm_up_s=WARM_UP_S):
 def result_table(args, samples, feeder, stats, argv):
     """Return the result and the command that produced it as markdown."""
     rss = [mb for _, mb in samples if mb is not None]
-    command = 'python -m training.tools.soak ' + ' '.join(argv)
+    command = 'python -m benchmarks.soak ' + ' '.join(argv)
     rows = [('duration', f'{args.minutes:g} min at {args.rate:g} Hz, VGA 16UC1'),
             ('RSS first / last / max', f'{rss[0]:.1f} / {rss[-1]:.1f} / {max(rss):.1f} MB'
              if rss else 'n/a'),
@@ -191,35 +160,27 @@ def result_table(args, samples, feeder, stats, argv):
     return '\n'.join(lines + [f'| {name} | {value} |' for name, value in rows]) + '\n'
 
 
-def read_lines(process, lines):
-    """Collect the node's output lines (on a thread: the pipe never fills)."""
-    for line in process.stdout:
-        lines.append(line.rstrip())
-
-
 def main(argv=None):
     """Entry point: run the soak, print the table, write it into ``--doc``."""
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     frames = render_frames()
-    process = subprocess.Popen(node_command(args.weights), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    lines = []
-    threading.Thread(target=read_lines, args=(process, lines), daemon=True).start()
+    node_process = start_hand_node(['-p', f'weights:={args.weights or default_hand_weights()}',
+                                    '-p', 'stats_period_s:=0.0'])
     rclpy.init()
     node = rclpy.create_node('soak_feeder')
     feeder, executor = Feeder(node, frames), SingleThreadedExecutor()
     executor.add_node(node)
     try:
-        if not wait_for_node(executor, feeder, process):
-            print(f"soak: hand_node did not start: {lines[-1] if lines else ''}",
-                  file=sys.stderr)
+        if not wait_for_node(executor, feeder, node_process):
+            print(f'soak: hand_node does not subscribe to depth/image: '
+                  f'{node_process.last_line()}', file=sys.stderr)
             return 1
-        samples = run_feed(executor, feeder, process.pid, args)
+        samples = run_feed(executor, feeder, node_process.pid, args)
         for _ in range(20):  # outputs still on their way
             executor.spin_once(timeout_sec=0.05)
     finally:
-        stats = stop_node(process, lines)
+        stats = node_process.stop()
         executor.shutdown()
         node.destroy_node()
         rclpy.try_shutdown()

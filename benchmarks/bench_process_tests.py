@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Run the ROS process tests again and again: they must pass every time and never hang.
 
-``python -m training.tools.bench_process_tests [--runs 20] [--timeout 900] [--out FILE]``
+``python -m benchmarks.bench_process_tests [--runs 20] [--timeout 900] [--out FILE]``
 
 Each run is ``python -m pytest -q -p no:cacheprovider -m integration test/ros`` in its own
 process group, killed (SIGKILL to the group) when it passes ``--timeout`` seconds. Writes one
@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTEST = [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-m', 'integration',
           'test/ros']
 
@@ -59,7 +59,7 @@ def main(argv=None):
                     f"{counts.get('failed', 0) + counts.get('error', 0) + counts.get('errors', 0)}"
                     f" | {seconds:.0f} | {'yes' if hung else 'no'} |")
         print(rows[-1], last, flush=True)
-    command = ' '.join(['python -m training.tools.bench_process_tests',
+    command = ' '.join(['python -m benchmarks.bench_process_tests',
                         *(sys.argv[1:] if argv is None else argv)])
     text = '\n'.join([
         '# ROS process tests in a loop', '',

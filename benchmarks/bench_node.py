@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Benchmark hand_node as users run it (own process), VGA 16UC1 over Fast DDS (default transport).
 
-``python -m training.tools.bench_node [--frames 300] [--out docs/benchmarks_node.md]``
+``python -m benchmarks.bench_node [--frames 300] [--out docs/benchmarks_node.md]``
 
 For each backend (torch eager, ONNX Runtime) and input schedule (30 Hz, 60 Hz, flat out,
 lockstep) it replays the same real-like bag with ``replay_eval --start-node`` and reports the
@@ -83,9 +83,9 @@ def main(argv=None):
             for backend in args.backends.split(',') for schedule in SCHEDULES]
     shutil.rmtree(folder, ignore_errors=True)
     args_text = ' '.join(argv if argv is not None else sys.argv[1:])
-    command = 'python -m training.tools.bench_node ' + args_text
+    command = 'python -m benchmarks.bench_node ' + args_text
     text = '\n'.join([
-        f'<!-- training/tools/bench_node.py, {time.strftime("%Y-%m-%d")}, '
+        f'<!-- benchmarks/bench_node.py, {time.strftime("%Y-%m-%d")}, '
         f'{os.cpu_count()} cores -->',
         f'Command: `{command.strip()}`', '', network_line(), '',
         f'{args.frames} real-like VGA 16UC1 frames; node threads=2, device cpu, '

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """How many VGA depth frames reach hand_node, by publisher QoS and transport profile.
 
-``python -m training.tools.bench_transport [--frames 300] [--rate 30] [--out docs/benchmarks.md]``
+``python -m benchmarks.bench_transport [--frames 300] [--rate 30] [--out docs/benchmarks.md]``
 
 Starts ``hand_node`` (console script, no transport variables, ``qos_reliability`` auto) and,
 per case, a publisher process that sends ``--frames`` VGA 16UC1 frames at ``--rate`` Hz and
@@ -19,9 +19,9 @@ import subprocess
 import sys
 import time
 
-from training.tools.node_bench_common import hand_frame, K_VGA, NodeProcess, replace_section
+from benchmarks.node_bench_common import hand_frame, K_VGA, replace_section, start_hand_node
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROFILE = os.path.join(REPO, 'config', 'fastdds_large_frames.xml')
 IMAGE, INFO = '/bench/depth/image', '/bench/depth/camera_info'
 # (label, publisher reliability, profile on the publisher)
@@ -78,15 +78,13 @@ def publish(frames, rate, reliability):
 
 def run_case(args, reliability, profile):
     """One node + one publisher process; return (answered, sent, node final stats)."""
-    node = NodeProcess(['-r', f'depth/image:={IMAGE}', '-r', f'depth/camera_info:={INFO}',
-                        '-p', 'stats_period_s:=0.0', '-p', f'threads:={args.threads}'])
+    node = start_hand_node(['-r', f'depth/image:={IMAGE}', '-r', f'depth/camera_info:={INFO}',
+                            '-p', 'stats_period_s:=0.0', '-p', f'threads:={args.threads}'])
     try:
-        if not node.wait_started():
-            raise SystemExit('hand_node did not start:\n' + '\n'.join(node.lines[-10:]))
         env = dict(os.environ)
         if profile:
             env['FASTDDS_DEFAULT_PROFILES_FILE'] = PROFILE
-        command = [sys.executable, '-m', 'training.tools.bench_transport', '--publisher',
+        command = [sys.executable, '-m', 'benchmarks.bench_transport', '--publisher',
                    reliability, '--frames', str(args.frames), '--rate', str(args.rate)]
         limit = 90.0 + args.frames / args.rate + DRAIN_S
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=limit,
@@ -118,7 +116,7 @@ def main(argv=None):
         answered, sent, stats = run_case(args, reliability, profile)
         rows.append(f"| {label} | {sent} | {stats.get('frames_in', '?')} | {answered} |")
         print(rows[-1], flush=True)
-    command = ' '.join(['python -m training.tools.bench_transport',
+    command = ' '.join(['python -m benchmarks.bench_transport',
                         *(sys.argv[1:] if argv is None else argv)])
     text = '\n'.join([
         '## Transport: VGA depth frames into hand_node by publisher QoS', '',
