@@ -2,5 +2,5 @@
 # SPDX-License-Identifier: Apache-2.0
 """Command-line tools that the library never imports.
 
-The demo, sample pictures and the benchmarks (each writes its table under docs/).
+The demo, sample pictures and the benchmarks (each writes its table under docs/results/).
 """
