@@ -4,7 +4,8 @@
 
 Pages: README.md and every Markdown file under docs/ (docs/results/ included). A link is a
 Markdown link or image, ``[text](target)``, outside code; relative targets resolve against
-the page's folder. Paths written as ``docs/...`` in a page resolve against the repository.
+the page's folder, and a ``#section`` of a Markdown target must be one of its headings (as
+GitHub names them). Paths written as ``docs/...`` in a page resolve against the repository.
 """
 
 import os
@@ -33,10 +34,13 @@ def pages():
     return [README] + [path for path in doc_files() if path.endswith('.md')]
 
 
+def without_fences(text):
+    return re.sub(r'^```.*?^```', '', text, flags=re.S | re.M)
+
+
 def without_code(text):
     """``text`` with fenced blocks and inline code spans removed."""
-    text = re.sub(r'^```.*?^```', '', text, flags=re.S | re.M)
-    return re.sub(r'`[^`\n]*`', '', text)
+    return re.sub(r'`[^`\n]*`', '', without_fences(text))
 
 
 def read(path):
@@ -44,15 +48,34 @@ def read(path):
         return handle.read()
 
 
-def relative_links(page):
-    """``{absolute target path}`` of the page's links to files of this repository."""
-    targets = set()
+def links(page):
+    """``[(absolute target path, section or '')]`` of the page's links into this repository."""
+    found = []
     for target in LINK.findall(without_code(read(page))):
-        if re.match(r'[a-z][a-z0-9+.-]*:', target) or target.startswith('#'):
-            continue  # a URL or an anchor in the same page
-        path = target.split('#', 1)[0]
-        targets.add(os.path.normpath(os.path.join(os.path.dirname(page), path)))
-    return targets
+        if re.match(r'[a-z][a-z0-9+.-]*:', target):
+            continue  # a URL
+        path, _, section = target.partition('#')
+        path = os.path.join(os.path.dirname(page), path) if path else page
+        found.append((os.path.normpath(path), section))
+    return found
+
+
+def relative_links(page):
+    """``{absolute target path}`` of the page's links to other files of this repository."""
+    return {path for path, _ in links(page) if path != page}
+
+
+def sections(page):
+    """GitHub's anchors of the page's headings.
+
+    Lower case, punctuation dropped, ``-`` for each space; repeats get ``-1``, ``-2``...
+    """
+    seen, anchors = {}, set()
+    for heading in re.findall(r'^#+ +(.+?) *$', without_fences(read(page)), re.M):
+        slug = re.sub(r'[^\w\- ]', '', heading.lower()).replace(' ', '-')
+        anchors.add(f'{slug}-{seen[slug]}' if slug in seen else slug)
+        seen[slug] = seen.get(slug, 0) + 1
+    return anchors
 
 
 def rel(path):
@@ -63,6 +86,10 @@ def rel(path):
 def test_every_relative_link_resolves(page):
     missing = sorted(rel(t) for t in relative_links(page) if not os.path.exists(t))
     assert not missing, f'{rel(page)} links to missing files: {missing}'
+    unknown = sorted(f'{rel(path)}#{section}' for path, section in links(page)
+                     if section and path.endswith('.md') and os.path.exists(path)
+                     and section not in sections(path))
+    assert not unknown, f'{rel(page)} links to missing sections: {unknown}'
 
 
 @pytest.mark.parametrize('page', pages(), ids=rel)
