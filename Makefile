@@ -42,10 +42,11 @@ hand-compare: venv
 	$(PY) -m training.compare --config training/configs/hand_compare4k.yaml --out runs/compare4k \
 		--exemplars 20000
 
-# error against the number of labelled real frames, four methods (docs/hand_learning_curve.md)
+# error against the number of labelled real frames, four methods
+# (docs/results/hand_learning_curve.md)
 hand-curve: venv
 	$(PY) -m training.tools.learning_curve --config training/configs/hand_curve.yaml \
-		--sizes 100,300,1500 --out runs/hand_curve --table docs/hand_learning_curve.md
+		--sizes 100,300,1500 --out runs/hand_curve --table docs/results/hand_learning_curve.md
 
 # the object (pybullet duck): five methods with one budget (docs/results_object.md)
 object-compare: venv
@@ -53,11 +54,11 @@ object-compare: venv
 		--out runs/object_compare
 
 # 2D projection against the number of labelled real frames, four methods
-# (docs/object_learning_curve.md)
+# (docs/results/object_learning_curve.md)
 object-curve: venv
 	LP_NUM_THREADS=1 $(PY) -m training.tools.learning_curve --task object \
 		--config training/configs/object_curve.yaml --sizes 50,1000 --out runs/object_curve \
-		--table docs/object_learning_curve.md
+		--table docs/results/object_learning_curve.md
 
 # the shipped object model: one run of training/configs/object_fm.yaml (its validation curve
 # against wall-clock lands in runs/object_fm/curve.csv)
@@ -66,7 +67,8 @@ object-weights: venv
 		--out runs/object_fm
 	cp runs/object_fm/object_fm.safetensors models/object_fm.safetensors
 
-# benchmarks: run on a quiet machine; each writes its table (with the command) under docs/
+# benchmarks: run on a quiet machine; each writes its table (with the command) under
+# docs/results/
 bench: venv
 	$(PY) -m training.tools.bench_renderer
 	$(PY) -m training.tools.bench_exemplar

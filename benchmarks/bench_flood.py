@@ -138,7 +138,8 @@ def main(argv=None):
     parser.add_argument('--rates', default='30,120,500')
     parser.add_argument('--duration', type=float, default=10.0)
     parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--out', default=os.path.join(REPO, 'docs', 'benchmarks.md'))
+    parser.add_argument('--out', default=os.path.join(REPO, 'docs', 'results',
+                                                      'benchmarks_flood.md'))
     args = parser.parse_args(argv)
     flooder = Flooder()
     try:

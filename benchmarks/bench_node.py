@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Benchmark hand_node as users run it (own process), VGA 16UC1 over Fast DDS (default transport).
 
-``python -m benchmarks.bench_node [--frames 300] [--out docs/benchmarks_node.md]``
+``python -m benchmarks.bench_node [--frames 300] [--out docs/results/benchmarks_node.md]``
 
 For each backend (torch eager, ONNX Runtime) and input schedule (30 Hz, 60 Hz, flat out,
 lockstep) it replays the same real-like bag with ``replay_eval --start-node`` and reports the
@@ -71,7 +71,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--frames', type=int, default=300)
     parser.add_argument('--backends', default='torch,onnxruntime')
-    parser.add_argument('--out', default='docs/benchmarks_node.md')
+    parser.add_argument('--out', default='docs/results/benchmarks_node.md')
     args = parser.parse_args(argv)
     folder = tempfile.mkdtemp(prefix='fm_bench_')
     bag = os.path.join(folder, 'bag')

@@ -48,7 +48,7 @@ def main(argv=None):
     parser.add_argument('--runs', type=int, default=20)
     parser.add_argument('--timeout', type=float, default=900.0,
                         help='seconds before one run counts as hung and is killed')
-    parser.add_argument('--out', default=os.path.join(REPO, 'docs',
+    parser.add_argument('--out', default=os.path.join(REPO, 'docs', 'results',
                                                       'benchmarks_process_loop.md'))
     args = parser.parse_args(argv)
     rows, bad = [], 0

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """How many VGA depth frames reach hand_node, by publisher QoS and transport profile.
 
-``python -m benchmarks.bench_transport [--frames 300] [--rate 30] [--out docs/benchmarks.md]``
+``python -m benchmarks.bench_transport [--frames 300] [--rate 30]
+[--out docs/results/benchmarks_transport.md]``
 
 Starts ``hand_node`` (console script, no transport variables, ``qos_reliability`` auto) and,
 per case, a publisher process that sends ``--frames`` VGA 16UC1 frames at ``--rate`` Hz and
@@ -104,7 +105,8 @@ def main(argv=None):
     parser.add_argument('--frames', type=int, default=300)
     parser.add_argument('--rate', type=float, default=30.0)
     parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--out', default=os.path.join(REPO, 'docs', 'benchmarks.md'))
+    parser.add_argument('--out', default=os.path.join(REPO, 'docs', 'results',
+                                                      'benchmarks_transport.md'))
     parser.add_argument('--publisher', choices=('reliable', 'best_effort'),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

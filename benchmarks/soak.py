@@ -11,7 +11,7 @@ seconds, counts the outputs and any non-finite value in them, then stops the nod
 and reads its final statistics. The result table (RSS growth in MB/min by a linear fit,
 leaving out the first minute when the run is long enough; frames in and out; non-finite
 outputs) and the command are written into ``--doc`` between the soak markers (default
-docs/reliability.md) and printed.
+docs/results/soak.md) and printed.
 """
 
 import argparse
@@ -43,7 +43,7 @@ def parse_args(argv):
     parser.add_argument('--rate', type=float, default=30.0, help='frames per second')
     parser.add_argument('--sample-s', type=float, default=10.0, help='RSS sampling period')
     parser.add_argument('--weights', default='', help='hand weights (default: shipped model)')
-    parser.add_argument('--doc', default=os.path.join('docs', 'reliability.md'),
+    parser.add_argument('--doc', default=os.path.join('docs', 'results', 'soak.md'),
                         help='markdown file whose soak section is replaced ("" = none)')
     args = parser.parse_args(argv)
     if args.minutes < 0 or args.rate <= 0 or args.sample_s <= 0:

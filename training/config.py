@@ -112,7 +112,8 @@ class TrainConfig:
     device: str = 'auto'         # auto | cpu | cuda
     threads: int = 2             # torch CPU threads per process
     channels_last: bool = False  # NHWC tensors in training (faster convolutions on CPU;
-    #                              docs/benchmarks_train_step*.md); weights are the same format
+    #                              docs/results/benchmarks_train_step*.md); weights are the
+    #                              same format
     ckpt_every: int = 100        # steps between resumable checkpoints
     eval_every: int = 500        # steps between evaluations on the real test set
     log_every: int = 25          # steps between loss logs

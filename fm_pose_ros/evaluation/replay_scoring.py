@@ -17,7 +17,7 @@ import numpy as np
 
 from fm_pose_ros.core.hand_joints import NUM_JOINTS
 from fm_pose_ros.core.resources import default_object_weights
-from fm_pose_ros.core.weights import WeightsError, read_metadata
+from fm_pose_ros.core.weights import read_metadata, WeightsError
 from fm_pose_ros.evaluation.metrics import (
     add_errors, hand_report, joint_errors_mm, latency_stats, object_metrics, proj2d_errors)
 
@@ -114,7 +114,7 @@ def object_model(weights):
                 'diameter_m': float(info['diameter_m']), 'symmetric': bool(info['symmetric'])}
     except (KeyError, TypeError, ValueError) as exc:
         raise WeightsError(f'{path}: object metadata has no usable points_m, diameter_m '
-                              f'and symmetric: {exc}') from exc
+                           f'and symmetric: {exc}') from exc
 
 
 def _object_arrays(stamps, outputs, truth, camera_k):

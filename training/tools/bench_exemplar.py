@@ -3,7 +3,7 @@
 """Inference time per frame: Feature Mapping (f, g, h) vs the exemplar nearest neighbour.
 
 ``python -m training.tools.bench_exemplar [--exemplars 100000]
-[--out docs/benchmarks_exemplar.md]``
+[--out docs/results/benchmarks_exemplar.md]``
 
 Both share f; FM then runs g and h (two residual FC blocks + one FC), the exemplar method
 searches the nearest of N exemplar features (cosine, exact, torch matmul). The search cost
@@ -38,7 +38,7 @@ def main(argv=None):
     """Time both paths and write the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--exemplars', type=int, default=100000)
-    parser.add_argument('--out', default='docs/benchmarks_exemplar.md')
+    parser.add_argument('--out', default='docs/results/benchmarks_exemplar.md')
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
     model = FeatureMappingNet().eval()

@@ -82,7 +82,7 @@ def main(argv=None):
     parser.add_argument('--reference-count', type=int, default=128,
                         help='hands for pybullet (one call per hand; moderngl renders all '
                         '--count hands in batches of 32)')
-    parser.add_argument('--out', default='docs/benchmarks_renderer.md')
+    parser.add_argument('--out', default='docs/results/benchmarks_renderer.md')
     args = parser.parse_args(argv)
     numba.set_num_threads(1)
     ends, radii, crop_K = scene(args.count)

@@ -95,7 +95,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--count', type=int, default=256)
     parser.add_argument('--tiny-count', type=int, default=64, help='views for pybullet')
-    parser.add_argument('--out', default='docs/benchmarks_rgb_renderer.md')
+    parser.add_argument('--out', default='docs/results/benchmarks_rgb_renderer.md')
     args = parser.parse_args(argv)
     path, scale = resolve_mesh_path('pybullet_data/duck.obj'), 0.05
     mesh = load_mesh(path, scale=scale)

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """Where a training step's time goes, per network variant: render, forward, backward.
 
-``python -m training.tools.bench_train_step [--steps 20] [--out docs/benchmarks_train_step.md]``
+``python -m training.tools.bench_train_step [--steps 20]
+[--out docs/results/benchmarks_train_step.md]``
 ``python -m training.tools.bench_train_step [--task object] --configs a.yaml b.yaml
-[--out docs/benchmarks_train_step_object.md]`` (one variant per training config file; hands
-without ``--configs``: the built-in input-size variants). ``--compile``: every variant also
+[--out docs/results/benchmarks_train_step_object.md]`` (one variant per training config file;
+hands without ``--configs``: the built-in input-size variants). ``--compile``: every variant also
 once with its objective through ``torch.compile`` (compiled during the warm-up steps).
 
 One feature-mapping joint step (stage 2) of batch 32 per stream, as ``training.train`` runs
@@ -153,12 +154,12 @@ def main(argv=None):
                         help='training config files, one variant each (object: required)')
     parser.add_argument('--compile', action='store_true',
                         help='also measure every variant with torch.compile')
-    parser.add_argument('--out', help='default: docs/benchmarks_train_step[_object].md')
+    parser.add_argument('--out', help='default: docs/results/benchmarks_train_step[_object].md')
     args = parser.parse_args(argv)
     if args.task == 'object' and not args.configs:
         parser.error('--task object needs --configs')
-    out = args.out or ('docs/benchmarks_train_step_object.md' if args.task == 'object'
-                       else 'docs/benchmarks_train_step.md')
+    out = args.out or ('docs/results/benchmarks_train_step_object.md' if args.task == 'object'
+                       else 'docs/results/benchmarks_train_step.md')
     torch.set_num_threads(args.threads)
     rows = [measure(*variant[:3], args.steps, variant[3], compiled)
             for variant in variants(args.task, args.configs)

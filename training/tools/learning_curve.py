@@ -3,7 +3,7 @@
 """Learning curve over the number of labelled real frames: FM against the three baselines.
 
 ``python -m training.tools.learning_curve --config c.yaml --sizes 100,300,1500
---out runs/curve --table docs/curve.md [--set k=v ...]``
+--out runs/curve --table docs/results/curve.md [--set k=v ...]``
 
 For every size N (``data.num_real_train``), ``real``, ``mix`` and ``fm`` are trained with the
 same config and step budget into ``out/n<N>/<method>`` (resumable: a finished run is reused).

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Draw what the networks see: synthetic, real-like and twin crops with the joints.
 
-``python -m training.tools.pictures --out docs/hand_samples.png [--rows 4] [--seed 0]
+``python -m training.tools.pictures --out docs/results/hand_samples.png [--rows 4] [--seed 0]
 [--weights W]``
 Columns: synthetic crop (clean render), real-like crop (sensor effects, forearm, clutter,
 cropped where the node crops it with the weights' locator), its synthetic twin (same pose,
@@ -44,7 +44,7 @@ def crop_pixels(target, size):
 def main(argv=None):
     """Write the PNG grid."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', default='docs/hand_samples.png')
+    parser.add_argument('--out', default='docs/results/hand_samples.png')
     parser.add_argument('--rows', type=int, default=4)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--weights', default=default_hand_weights(), help='whose localiser crops')

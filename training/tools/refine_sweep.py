@@ -3,7 +3,7 @@
 """Accuracy against cost of the object estimator's re-crop passes and turned crops.
 
 ``python -m training.tools.refine_sweep --weights models/object_fm.safetensors [--steps 0 1 2 3]
-[--rotations 0 15] [--split val] [--out docs/object_refinement.md]``
+[--rotations 0 15] [--split val] [--out docs/results/object_refinement.md]``
 
 Each pass (``refine_steps``) re-crops around the corners the previous pass predicted (the crop
 the network was trained on, now centred on the object) and runs the network again; with a
@@ -52,7 +52,7 @@ def main(argv=None):
     parser.add_argument('--rotations', type=float, nargs='+', default=[0.0, 15.0],
                         help='test_rotation_deg values (0 = one crop)')
     parser.add_argument('--split', choices=('val', 'test'), default='val')
-    parser.add_argument('--out', default='docs/object_refinement.md')
+    parser.add_argument('--out', default='docs/results/object_refinement.md')
     args = parser.parse_args(argv)
     try:
         rows = sweep(args.weights, args.steps, args.rotations, args.split)

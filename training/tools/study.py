@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Tabulate finished training runs: architecture, cost, validation and test accuracy.
 
-``python -m training.tools.study --runs runs/study/a runs/study/b --out docs/study.md``
+``python -m training.tools.study --runs runs/study/a runs/study/b --out docs/results/study.md``
 
 For every run folder: its exported weights file (``<task>_<method>.safetensors``), the
 network's parameters and multiply-accumulates per crop, the steps and wall-clock seconds of
