@@ -36,6 +36,7 @@ import numpy as np
 
 from fm_pose_ros.core.hand_joints import NUM_JOINTS
 from fm_pose_ros.core.resources import default_object_weights
+from fm_pose_ros.core.text import printable
 from fm_pose_ros.core.weights import CheckpointError, read_metadata
 from fm_pose_ros.evaluation.bags import (
     BagError, detect_task, ground_truth, read_messages, stamp_ns, TASK_TOPICS)
@@ -45,6 +46,7 @@ from fm_pose_ros.evaluation.report import write_report
 
 STATS_MARK = 'final stats: '
 STOP_TIMEOUT_S = 30.0
+PROBLEMS_LIMIT = 2000  # characters of the problems (bag and file contents) on stderr
 # per task: the node's module, then the defaults of the task-dependent options (the bag's
 # topics, the node's relative input names that we publish to, the node's output topic)
 NODE_MODULES = {'hand': 'fm_pose_ros.ros.hand_node', 'object': 'fm_pose_ros.ros.object_node'}
@@ -381,7 +383,8 @@ def run_listen(args):
     """Record live outputs and ground truth for ``--listen`` s; return (report, latencies)."""
     from fm_pose_ros.evaluation.replay_node import listen
     model = object_model(args.weights) if args.task == 'object' else None
-    result = listen(args, on_ready=lambda text: print(f'replay_eval: {text}', flush=True))
+    result = listen(args, on_ready=lambda text: print(f'replay_eval: {printable(text)}',
+                                                      flush=True))
     report, latency = evaluate(result, result.truth, len(result.truth), model,
                                {'mode': 'listen', 'listen_s': args.listen})
     if not result.truth:
@@ -408,7 +411,7 @@ def main(argv=None):
         resolve_task(args)
         report, latency = run_listen(args) if args.listen is not None else run_replay(args)
     except (BagError, CheckpointError) as exc:
-        print(f'replay_eval: {exc}', file=sys.stderr)
+        print(f'replay_eval: {printable(exc, PROBLEMS_LIMIT)}', file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print('replay_eval: interrupted', file=sys.stderr)
@@ -416,7 +419,8 @@ def main(argv=None):
     title = f"Replay of {args.bag} ({report['mode']})" if args.bag else 'Live topics'
     write_report(args.out, report, title, latency)
     if report['problems']:
-        print(f"replay_eval: {'; '.join(report['problems'])} ({report['frames_read']} frames "
+        problems = printable('; '.join(report['problems']), PROBLEMS_LIMIT)
+        print(f"replay_eval: {problems} ({report['frames_read']} frames "
               f"read, {report['frames_in']} published, {report['frames_out']} answered; "
               f'partial report in {args.out})', file=sys.stderr)
         return 1

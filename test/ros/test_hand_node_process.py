@@ -11,7 +11,9 @@ import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from ros_probe import Probe, spin_until
+from safetensors.torch import save_file
 from test_lint import REPO
+import torch
 
 EXECUTABLE = console_script('hand_node')
 pytestmark = [pytest.mark.integration,  # DDS, subprocesses or colcon
@@ -58,3 +60,16 @@ def test_missing_weights_exit_non_zero_with_one_line(tmp_path):
     assert node.returncode == 1
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 1 and 'weights file not found' in lines[0], output
+
+
+@pytest.mark.parametrize('text, words', [
+    ('[' * 100_000 + ']' * 100_000, 'nests 100000 levels deep'),
+    ('{"format": "fm_pose_ros.weights", "x": ' + '9' * 5000 + '}', 'not valid JSON')])
+def test_hostile_weights_metadata_exit_non_zero_with_one_line(tmp_path, text, words):
+    weights = tmp_path / 'hostile.safetensors'
+    save_file({'w': torch.zeros(2)}, weights, metadata={'fm_pose_ros': text})
+    node = start_node('-p', f'weights:={weights}')
+    output = node.communicate(timeout=60)[0]
+    assert node.returncode == 1
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1 and 'hostile.safetensors' in lines[0] and words in lines[0], output
