@@ -112,7 +112,7 @@ def whole_image_box(cfg, settings):
     return box_from_mask(cells, scale, cfg.stride, settings)
 
 
-def write_object_weights(path, locator_logit=OBJECT_EVERYWHERE):
+def write_object_weights(path, locator_logit=OBJECT_EVERYWHERE, name='test_box'):
     """Write the deterministic object weights (see OBJECT_SIZE) to ``path``; return it (str)."""
     net = FeatureMappingNet(OBJECT_NET)
     locator = constant_locator(OBJECT_LOCATOR, locator_logit)
@@ -122,7 +122,7 @@ def write_object_weights(path, locator_logit=OBJECT_EVERYWHERE):
     with torch.no_grad():
         net.h.weight.zero_()
         net.h.bias.copy_(torch.from_numpy(targets))
-    info = {'name': 'test_box', 'corners_m': corners.tolist(),
+    info = {'name': name, 'corners_m': corners.tolist(),
             'diameter_m': CUBE_M * 3 ** 0.5, 'symmetric': False, 'points_m': corners.tolist()}
     metadata = object_metadata(OBJECT_NET, locator.cfg, settings, info, trained=False)
     # float32 on disk: the predicted corners are exactly the encoded ones

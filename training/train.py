@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from fm_pose_ros.core.backends import resolve_device
 from fm_pose_ros.core.networks import FeatureMappingNet
+from fm_pose_ros.core.text import printable
 from fm_pose_ros.core.weights import (
     load_hand_parts, load_object_model, read_metadata, WeightsError)
 from training.checkpointing import (
@@ -268,7 +269,7 @@ def main(argv=None):
         cfg = load_config(args.config, args.set + extra, task=args.task)
         trainer = Trainer(cfg, resume=args.resume)
     except (WeightsError, TrainingStateError, OSError, ValueError) as exc:
-        print(f'training.train: {exc}', file=sys.stderr)
+        print(f'training.train: {printable(exc)}', file=sys.stderr)
         return 2
     trainer.run()
     if dist.is_initialized():

@@ -19,10 +19,12 @@ import torch
 
 from fm_pose_ros.core.fileio import atomic_write
 from fm_pose_ros.core.networks import LocatorConfig
+from fm_pose_ros.core.text import printable
 
 LOGGER = logging.getLogger(__name__)
 BACKENDS = ('auto', 'torch', 'onnxruntime')
 DEVICES = ('auto', 'cpu', 'cuda')
+_WARNED = set()  # texts of the export warnings given in this process
 
 
 def resolve_backend(backend, device):
@@ -50,6 +52,8 @@ def resolve_device(device):
 
 class TorchBackend:
     """Eager torch inference under ``torch.inference_mode``."""
+
+    name = 'torch'
 
     def __init__(self, model, device):
         self.device = torch.device(device)
@@ -99,6 +103,8 @@ def onnx_providers(device):
 class OnnxBackend:
     """ONNX Runtime inference (CUDA provider when device is cuda and available)."""
 
+    name = 'onnxruntime'
+
     def __init__(self, onnx_path, device, threads=None):
         import onnxruntime as ort
         options = ort.SessionOptions()
@@ -115,11 +121,13 @@ class OnnxBackend:
 
 
 def make_backend(model, weights, backend, device, threads=None):
-    """Return a callable backend running ``model`` on numpy batches.
+    """Return a callable backend running ``model`` on numpy batches; ``.name`` says which.
 
     ``model``: a FeatureMappingNet or a Locator (networks.py) loaded from ``weights``.
     ``backend`` is resolved (torch | onnxruntime); the ONNX graph is exported once per
-    weights file content and part into the cache (``onnx_path_for``).
+    weights file content and part into the cache (``onnx_path_for``). When the cache cannot
+    be written, the graph is exported to a temporary folder; when that fails too (a full
+    disk), the torch backend runs the model. Either way one warning says so.
     """
     if backend == 'torch':
         return TorchBackend(model, device)
@@ -129,12 +137,31 @@ def make_backend(model, weights, backend, device, threads=None):
     try:
         return _cached_onnx(model, onnx_path, device, threads)
     except OSError as exc:  # the cache folder cannot be written (a file, read-only, full)
-        LOGGER.warning('ONNX cache %s is not writable (%s): exporting to a temporary folder '
-                       'on every start', os.path.dirname(onnx_path), exc.strerror or exc)
+        cache_problem = exc
+    try:
+        session = _temporary_onnx(model, os.path.basename(onnx_path), device, threads)
+    except OSError as exc:  # no room for the export anywhere
+        _warn_once(f'cannot write the ONNX export of {printable(weights)} '
+                   f'({printable(exc.strerror or exc)}): running the torch backend')
+        return TorchBackend(model, device)
+    _warn_once(f'ONNX cache {printable(os.path.dirname(onnx_path))} is not writable '
+               f'({printable(cache_problem.strerror or cache_problem)}): exporting to a '
+               'temporary folder on every start')
+    return session
+
+
+def _warn_once(text):
+    """Log ``text`` as a warning the first time only (a file's network and its locator)."""
+    if text not in _WARNED:
+        _WARNED.add(text)
+        LOGGER.warning(text)
+
+
+def _temporary_onnx(model, name, device, threads):
+    """Session of an export written to a temporary folder that is removed again."""
     with tempfile.TemporaryDirectory(prefix='fm_pose_ros_onnx_') as folder:
         # the session holds the graph in memory: the file may go with its folder
-        return _exported(model, os.path.join(folder, os.path.basename(onnx_path)), device,
-                         threads)
+        return _exported(model, os.path.join(folder, name), device, threads)
 
 
 def _cached_onnx(model, onnx_path, device, threads):
@@ -145,7 +172,7 @@ def _cached_onnx(model, onnx_path, device, threads):
         except Exception as exc:  # onnxruntime raises its own types for damaged files
             reason = ' '.join(str(exc).split())[:200]
             LOGGER.warning('cached ONNX export %s is damaged (%s): exporting it again',
-                           onnx_path, reason)
+                           printable(onnx_path), printable(reason))
             os.remove(onnx_path)
     return _exported(model, onnx_path, device, threads)
 

@@ -23,7 +23,14 @@ import cv2
 import numpy as np
 
 from fm_pose_ros.core.camera import check_intrinsics, project
+from fm_pose_ros.core.finite import integer_in, number_in
 from fm_pose_ros.core.hand_joints import NUM_JOINTS
+
+# ranges of the crop settings: a weights file, config or parameter outside them is refused
+CUBE_MM_RANGE = (1.0, 5000.0)
+DEPTH_MM_RANGE = (0.0, 100_000.0)
+INTEGER_RANGES = {'crop_size': (16, 512), 'min_hand_pixels': (1, 10**7),
+                  'com_iterations': (0, 100), 'robust_rank': (1, 10**7)}
 
 
 @dataclass(frozen=True)
@@ -39,17 +46,24 @@ class HandCropSettings:
     robust_rank: int = 30                    # k-th closest pixel defines "closest object"
 
     def validate(self):
-        """Raise ValueError with a readable message if a setting is out of range."""
-        if len(self.cube_mm) != 3 or min(self.cube_mm) <= 0:
-            raise ValueError(f'cube_mm must be 3 positive sizes in mm, got {self.cube_mm}')
-        if not 16 <= self.crop_size <= 512:
-            raise ValueError(f'crop_size must be in [16, 512], got {self.crop_size}')
-        if not 0 <= self.depth_min_mm < self.depth_max_mm:
+        """Raise ValueError naming the first setting out of range (NaN and inf are); else self."""
+        for name, (low, high) in INTEGER_RANGES.items():
+            value = getattr(self, name)
+            if not integer_in(value, low, high):
+                raise ValueError(f'{name} must be an integer in [{low}, {high}], got '
+                                 f'{value!r:.60}')
+        low, high = CUBE_MM_RANGE
+        cube = self.cube_mm
+        if (not isinstance(cube, (tuple, list)) or len(cube) != 3
+                or not all(number_in(side, low, high) for side in cube)):
+            raise ValueError(f'cube_mm must be 3 sizes in [{low:g}, {high:g}] mm, got '
+                             f'{cube!r:.80}')
+        low, high = DEPTH_MM_RANGE
+        near, far = self.depth_min_mm, self.depth_max_mm
+        if not (number_in(near, low, high) and number_in(far, low, high) and near < far):
             raise ValueError(
-                f'need 0 <= depth_min_mm < depth_max_mm, got '
-                f'{self.depth_min_mm} and {self.depth_max_mm}')
-        if self.min_hand_pixels < 1 or self.com_iterations < 0 or self.robust_rank < 1:
-            raise ValueError('min_hand_pixels, robust_rank >= 1 and com_iterations >= 0')
+                f'need {low:g} <= depth_min_mm < depth_max_mm <= {high:g}, got '
+                f'{self.depth_min_mm!r:.30} and {self.depth_max_mm!r:.30}')
         return self
 
 

@@ -64,8 +64,8 @@ class HandEstimator:
             raise ValueError(
                 f'crop_size {self.crop_settings.crop_size} differs from the network input '
                 f'{self.in_size}')
-        self.backend_name = backend
         self.run_network = make_backend(model, weights, backend, self.device, threads)
+        self.backend_name = self.run_network.name  # torch when no ONNX export could be written
 
     def set_crop_overrides(self, overrides):
         """Change crop settings (e.g. depth range) relative to the ones in the weights."""
@@ -117,9 +117,11 @@ class HandEstimator:
         """Return a HandEstimate for a float mm depth map ``(H, W)``; NoHandError if none.
 
         ``K`` is the (3, 3) intrinsics of the depth image; ``com`` (mm) skips localisation
-        (``find_hand``) and tracking.
+        (``find_hand``) and tracking. Intrinsics implausible for the depth map's size raise
+        camera.IntrinsicsError.
         """
         start = time.perf_counter()
+        K = check_intrinsics(K, np.shape(depth_mm))
         com = self._localise(depth_mm, K, com)
         if com is None:
             raise NoHandError('no hand found within the depth range')

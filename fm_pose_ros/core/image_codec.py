@@ -64,7 +64,7 @@ def depth_to_mm(msg):
     """Return a depth Image as float32 millimetres, ``(H, W)``, with 0 = no measurement.
 
     REP 118: 16UC1/mono16 hold millimetres with 0 = invalid; 32FC1 holds metres with
-    NaN (or +-inf, or <= 0) = invalid.
+    NaN (or +-inf, or <= 0, or too large for float32 millimetres) = invalid.
     """
     if msg.encoding not in DEPTH_ENCODINGS:
         raise ImageFormatError(
@@ -72,7 +72,8 @@ def depth_to_mm(msg):
             f"{', '.join(DEPTH_ENCODINGS)}")
     pixels = image_to_array(msg)
     if msg.encoding == '32FC1':
-        depth = pixels.astype(np.float32) * np.float32(1000.0)
+        with np.errstate(over='ignore', invalid='ignore'):  # > 3.4e35 m: inf, then invalid
+            depth = pixels.astype(np.float32) * np.float32(1000.0)
         depth[~np.isfinite(depth) | (depth < 0)] = 0.0
         return depth
     return pixels.astype(np.float32)

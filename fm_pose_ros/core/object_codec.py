@@ -23,7 +23,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from fm_pose_ros.core.finite import integer_in, number_in
+
 NUM_CORNERS = 8
+MIN_SIDE_PX_RANGE = (0.1, 100_000.0)  # smallest object box side (px) a weights file may ask
 MAX_ROTATION_DEG = 45.0  # largest test-time turn of a crop (node parameter, config range)
 
 
@@ -40,14 +43,18 @@ class ObjectCropSettings:
     pnp_threshold: float = 0.08  # RANSAC inlier threshold, as a fraction of the crop side
 
     def validate(self):
-        """Raise ValueError with a readable message if a setting is out of range."""
-        if not 16 <= self.crop_size <= 512:
-            raise ValueError(f'crop_size must be in [16, 512], got {self.crop_size}')
-        if not (1.0 <= self.margin <= 4.0 and 1.0 <= self.mask_margin <= 4.0):
-            raise ValueError(f'margin and mask_margin must be in [1, 4], got {self.margin} '
-                             f'and {self.mask_margin}')
-        if self.min_side_px <= 0 or not 0 < self.pnp_threshold < 1:
-            raise ValueError('min_side_px > 0 and 0 < pnp_threshold < 1 required')
+        """Raise ValueError naming the first setting out of range (NaN and inf are); else self."""
+        if not integer_in(self.crop_size, 16, 512):
+            raise ValueError(f'crop_size must be an integer in [16, 512], got '
+                             f'{self.crop_size!r:.60}')
+        if not (number_in(self.margin, 1.0, 4.0) and number_in(self.mask_margin, 1.0, 4.0)):
+            raise ValueError(f'margin and mask_margin must be in [1, 4], got '
+                             f'{self.margin!r:.30} and {self.mask_margin!r:.30}')
+        if not number_in(self.min_side_px, MIN_SIDE_PX_RANGE[0], MIN_SIDE_PX_RANGE[1]):
+            raise ValueError(f'min_side_px must be in [{MIN_SIDE_PX_RANGE[0]:g}, '
+                             f'{MIN_SIDE_PX_RANGE[1]:g}] px, got {self.min_side_px!r:.30}')
+        if not (number_in(self.pnp_threshold, 0.0, 1.0) and 0 < self.pnp_threshold < 1):
+            raise ValueError(f'pnp_threshold must be in (0, 1), got {self.pnp_threshold!r:.30}')
         return self
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from fm_pose_ros.core.backends import make_backend, resolve_backend, resolve_device
+from fm_pose_ros.core.camera import check_intrinsics
 from fm_pose_ros.core.finite import require_finite
 from fm_pose_ros.core.letterbox import letterbox
 from fm_pose_ros.core.object_codec import (
@@ -64,6 +65,7 @@ class ObjectEstimator:
         net, locator, metadata, settings = load_object_model(weights, self.device)
         self._setup(make_backend(net, weights, self.backend_name, self.device, threads),
                     locator, settings, metadata, refine_steps, threshold, rotation_deg)
+        self.backend_name = self.run_network.name  # torch when no ONNX export could be written
 
     @classmethod
     def from_parts(cls, run_network, locator, settings, metadata, refine_steps=1,
@@ -117,9 +119,11 @@ class ObjectEstimator:
     def estimate(self, rgb, K, box=None):
         """Return an ObjectEstimate for ``rgb`` ``(H, W, 3)`` uint8 RGB and ``K`` (3, 3).
 
-        ``box`` (a BoxCrop) skips the locator. Raises NoObjectError.
+        ``box`` (a BoxCrop) skips the locator. Raises NoObjectError, or camera.IntrinsicsError
+        for intrinsics implausible for the image's size.
         """
         start = time.perf_counter()
+        K = check_intrinsics(K, np.shape(rgb))
         box = box or self.locate(rgb)
         if box is None:
             raise NoObjectError('the locator found no object')

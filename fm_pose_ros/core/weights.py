@@ -12,9 +12,12 @@ line. Files are written atomically (``fileio.atomic_write``).
 """
 
 from dataclasses import asdict
+from itertools import accumulate
 import json
 import os
+import re
 
+import numpy as np
 from safetensors import safe_open
 from safetensors.torch import save_file
 import torch
@@ -40,6 +43,14 @@ NET_BOUNDS = {'in_size': (8, 1024), 'in_channels': (1, 4), 'stem_channels': (1, 
 LOCATOR_BOUNDS = {'width': (8, 4096), 'height': (8, 4096), 'in_channels': (1, 4)}
 CHANNEL_BOUNDS = (1, 2048)
 MAX_LAYERS = 8
+# the metadata JSON is bounded before it is parsed (the shipped files: 2.7k and 19k characters,
+# nested 4 deep; docs/interfaces.md), so a hostile file cannot exhaust the parser's recursion
+MAX_METADATA_CHARS = 2**24
+MAX_METADATA_DEPTH = 32
+MAX_OBJECT_M = 10.0  # object box corners lie within this distance (m) of the model origin
+JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+JSON_BRACKET = re.compile(r'[\[\]{}]')
+BRACKET_STEP = {'[': 1, '{': 1, ']': -1, '}': -1}
 
 
 class WeightsError(RuntimeError):
@@ -123,13 +134,32 @@ def read_metadata(path):
         raise WeightsError(f'{path} is not a readable safetensors file: {exc}') from exc
     if METADATA_KEY not in header:
         raise WeightsError(f'{path} has no {METADATA_KEY} metadata (not our weights file)')
-    try:
-        metadata = json.loads(header[METADATA_KEY])
-    except json.JSONDecodeError as exc:
-        raise WeightsError(f'{path}: metadata is not valid JSON: {exc}') from exc
+    metadata = _parse_metadata(path, header[METADATA_KEY])
     _check_schema(path, metadata)
     _check_metadata(path, metadata)
     return metadata
+
+
+def json_depth(text):
+    """Deepest nesting of objects and lists in JSON ``text`` (brackets in strings ignored)."""
+    brackets = JSON_BRACKET.findall(JSON_STRING.sub('""', text))
+    return max(accumulate(BRACKET_STEP[b] for b in brackets), default=0)
+
+
+def _parse_metadata(path, text):
+    """Parse the metadata JSON of ``path`` within size and depth bounds, or raise."""
+    if len(text) > MAX_METADATA_CHARS:
+        raise WeightsError(f'{path}: metadata is {len(text)} characters long (at most '
+                           f'{MAX_METADATA_CHARS})')
+    depth = json_depth(text)
+    if depth > MAX_METADATA_DEPTH:
+        raise WeightsError(f'{path}: metadata nests {depth} levels deep (at most '
+                           f'{MAX_METADATA_DEPTH})')
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:  # also integers of more than 4300 digits
+        detail = ' '.join(str(exc).split())
+        raise WeightsError(f'{path}: metadata is not valid JSON: {detail}') from exc
 
 
 def _type_name(kind):
@@ -221,7 +251,7 @@ def load_hand_parts(path, device='cpu'):
         crop.validate()
         locator_cfg = (LocatorConfig.from_dict(metadata['locator'])
                        if 'locator' in metadata else None)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise WeightsError(f'{path}: metadata does not describe a valid model: {exc}') from exc
     model, locator = _build(path, net_cfg, locator_cfg)
     _load_state(path, weight_modules(model, locator))
@@ -241,14 +271,27 @@ def load_object_model(path, device='cpu'):
         net_cfg = NetConfig.from_dict(metadata['net'])
         locator_cfg = LocatorConfig.from_dict(metadata['locator'])
         crop = ObjectCropSettings(**metadata['crop']).validate()
-        corners = metadata['object']['corners_m']
-        if len(corners) != 8 or any(len(c) != 3 for c in corners):
-            raise ValueError('object corners_m must be 8 x 3')
-    except (KeyError, TypeError, ValueError) as exc:
+        check_object_corners(metadata['object']['corners_m'])
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise WeightsError(f'{path}: metadata does not describe a valid model: {exc}') from exc
     net, locator = _build(path, net_cfg, locator_cfg)
     _load_state(path, weight_modules(net, locator))
     return net.eval().to(device), locator.eval().to(device), metadata, crop
+
+
+def check_object_corners(corners):
+    """Raise ValueError unless ``corners`` is 8 x 3 finite numbers within MAX_OBJECT_M (m)."""
+    shape = 'object corners_m must be 8 x 3 numbers'
+    if (not isinstance(corners, list) or len(corners) != 8
+            or any(not isinstance(c, list) or len(c) != 3 for c in corners)):
+        raise ValueError(shape)
+    try:
+        values = np.array(corners, np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:  # strings, lists, huge integers
+        raise ValueError(f'{shape}: {exc}') from exc
+    if not np.all(np.isfinite(values)) or np.abs(values).max() > MAX_OBJECT_M:
+        raise ValueError(f'object corners_m must be finite and within {MAX_OBJECT_M:g} m of '
+                         f'the model origin, got {values.tolist()!r:.80}')
 
 
 def _make(net_cfg, locator_cfg):

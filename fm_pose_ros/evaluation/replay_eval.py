@@ -32,6 +32,7 @@ import sys
 
 import numpy as np
 
+from fm_pose_ros.core.text import printable
 from fm_pose_ros.core.weights import WeightsError
 from fm_pose_ros.evaluation.bags import (
     BagError, detect_task, ground_truth, read_messages, stamp_ns, TASK_TOPICS)
@@ -39,6 +40,7 @@ from fm_pose_ros.evaluation.node_process import EXECUTABLES, NodeNotFound, NodeP
 from fm_pose_ros.evaluation.replay_scoring import object_model, replay_report
 from fm_pose_ros.evaluation.report import write_report
 
+PROBLEMS_LIMIT = 2000  # characters of the problems (bag and file contents) on stderr
 # per task, the defaults of the task-dependent options: the bag's topics, the node's relative
 # input names that we publish to, the node's output topic
 TASK_DEFAULTS = {
@@ -193,7 +195,8 @@ def run_listen(args):
     """Record live outputs and ground truth for ``--listen`` s; return (report, latencies)."""
     from fm_pose_ros.evaluation.replay_node import listen
     model = object_model(args.weights) if args.task == 'object' else None
-    result = listen(args, on_ready=lambda text: print(f'replay_eval: {text}', flush=True))
+    result = listen(args, on_ready=lambda text: print(f'replay_eval: {printable(text)}',
+                                                      flush=True))
     report, latency = replay_report(result, result.truth, len(result.truth), model,
                                     {'mode': 'listen', 'listen_s': args.listen})
     if not result.truth:
@@ -220,7 +223,7 @@ def main(argv=None):
         resolve_task(args)
         report, latency = run_listen(args) if args.listen is not None else run_replay(args)
     except (BagError, WeightsError, NodeNotFound) as exc:
-        print(f'replay_eval: {exc}', file=sys.stderr)
+        print(f'replay_eval: {printable(exc, PROBLEMS_LIMIT)}', file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print('replay_eval: interrupted', file=sys.stderr)
@@ -228,7 +231,8 @@ def main(argv=None):
     title = f"Replay of {args.bag} ({report['mode']})" if args.bag else 'Live topics'
     write_report(args.out, report, title, latency)
     if report['problems']:
-        print(f"replay_eval: {'; '.join(report['problems'])} ({report['frames_read']} frames "
+        problems = printable('; '.join(report['problems']), PROBLEMS_LIMIT)
+        print(f"replay_eval: {problems} ({report['frames_read']} frames "
               f"read, {report['frames_in']} published, {report['frames_out']} answered; "
               f'partial report in {args.out})', file=sys.stderr)
         return 1

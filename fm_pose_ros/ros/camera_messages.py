@@ -5,6 +5,8 @@
 import numpy as np
 from sensor_msgs.msg import CameraInfo
 
+from fm_pose_ros.core.camera import check_intrinsics
+
 
 def camera_info_msg(K, width, height, header):
     """Pinhole CameraInfo (no distortion) for a ``(3, 3)`` K."""
@@ -21,3 +23,13 @@ def camera_info_msg(K, width, height, header):
 def camera_matrix(info):
     """K ``(3, 3)`` float64 of a CameraInfo (the inverse of camera_info_msg's K)."""
     return np.array(info.k, np.float64).reshape(3, 3)
+
+
+def checked_camera_matrix(info):
+    """K ``(3, 3)`` of a CameraInfo, checked against its image size; else IntrinsicsError.
+
+    ``core.camera.check_intrinsics``: finite, last row (0, 0, 1), and, when the CameraInfo
+    gives its width and height, focal lengths and principal point plausible for that size.
+    """
+    size = (info.height, info.width) if info.height and info.width else None
+    return check_intrinsics(camera_matrix(info), size)

@@ -22,10 +22,12 @@ from visualization_msgs.msg import MarkerArray
 from fm_pose_ros.core.object_codec import MAX_ROTATION_DEG
 from fm_pose_ros.core.object_estimator import NoObjectError, ObjectEstimator
 from fm_pose_ros.core.resources import default_object_weights
+from fm_pose_ros.core.text import printable
 from fm_pose_ros.ros.node_params import COMMON_PARAMS, in_range, ParamSpec
 from fm_pose_ros.ros.object_messages import box_markers, debug_image, image_to_rgb, pose_stamped
 from fm_pose_ros.ros.pose_node import PoseNode, run, Skip
 
+NAME_LIMIT = 80  # characters of the object's name (weights metadata) in the start-up line
 OBJECT_PARAMS = {
     **COMMON_PARAMS,
     'refine_steps': ParamSpec(1, 'Times the crop is re-centred on the predicted corners '
@@ -66,7 +68,7 @@ class ObjectNode(PoseNode):
         self.debug_pub = self.create_publisher(Image, 'object_pose/debug_image', 2)
 
     def _describe(self):
-        name = self.estimator.metadata['object'].get('name', '?')
+        name = printable(self.estimator.metadata['object'].get('name', '?'), NAME_LIMIT)
         return (f"object '{name}', refine_steps {self.estimator.refine_steps}, crop angles "
                 f"{', '.join(f'{a:g}' for a in self.estimator.angles_deg)} deg")
 

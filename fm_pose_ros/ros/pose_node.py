@@ -21,7 +21,6 @@ import time
 import warnings
 
 from diagnostic_msgs.msg import DiagnosticArray
-import numpy as np
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.impl.implementation_singleton import rclpy_implementation
@@ -30,12 +29,14 @@ from rclpy.serialization import deserialize_message
 from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import CameraInfo, Image
 
-from fm_pose_ros.core.camera import check_intrinsics
+from fm_pose_ros.core.camera import IntrinsicsError
 from fm_pose_ros.core.finite import NonFiniteOutput
 from fm_pose_ros.core.frame_worker import FrameWorker
 from fm_pose_ros.core.image_codec import ImageFormatError
+from fm_pose_ros.core.text import printable
 from fm_pose_ros.core.weights import WeightsError
 from fm_pose_ros.ros import shutdown
+from fm_pose_ros.ros.camera_messages import checked_camera_matrix
 from fm_pose_ros.ros.health import Health
 from fm_pose_ros.ros.input_subscription import InputSubscription
 from fm_pose_ros.ros.node_params import (
@@ -129,9 +130,9 @@ class PoseNode(Node):
         est = self.estimator
         details = self._describe()
         self.get_logger().info(
-            f'weights {self.weights_path} on {est.device} ({est.backend_name})'
-            f"{', ' + details if details else ''}; listening on {self.image_input.topic} "
-            f"(qos_reliability {self.params['qos_reliability']})")
+            f'weights {printable(self.weights_path)} on {est.device} ({est.backend_name})'
+            f"{', ' + printable(details) if details else ''}; listening on "
+            f"{self.image_input.topic} (qos_reliability {self.params['qos_reliability']})")
         if not est.trained:
             self.get_logger().warning(
                 f'these weights are UNTRAINED placeholders: {self.UNTRAINED_NOTE}')
@@ -143,10 +144,10 @@ class PoseNode(Node):
 
     def _on_camera_info(self, msg):
         try:
-            K = check_intrinsics(np.array(msg.k, dtype=np.float64))
-        except ValueError as exc:
+            K = checked_camera_matrix(msg)
+        except IntrinsicsError as exc:
             self.worker.stats.count('bad_camera_info')
-            self.get_logger().warning(f'CameraInfo ignored: {exc}',
+            self.get_logger().warning(f'CameraInfo ignored: {printable(exc)}',
                                       throttle_duration_sec=THROTTLE_S)
             return
         self.camera_K = (K, msg.width, msg.height)
@@ -158,7 +159,7 @@ class PoseNode(Node):
         for subscription in (self.info_input, self.image_input):
             line = subscription.update()
             if line:
-                self.get_logger().info(line)
+                self.get_logger().info(printable(line))
         self._warn_large_frames()
 
     def _warn_large_frames(self):
@@ -180,7 +181,8 @@ class PoseNode(Node):
         self.diagnostics_pub.publish(self.health.array(self.get_clock().now().to_msg(), extra))
         problem = self.health.no_input_message()
         if problem:
-            self.get_logger().warning(problem, throttle_duration_sec=NO_INPUT_THROTTLE_S)
+            self.get_logger().warning(printable(problem),
+                                      throttle_duration_sec=NO_INPUT_THROTTLE_S)
 
     def _process(self, raw, received):
         """Worker thread: one serialized Image -> outputs. Never raises."""
@@ -197,6 +199,8 @@ class PoseNode(Node):
                 result, image = self._estimate(msg, camera[0])
             except NonFiniteOutput as exc:  # never publish NaN or inf
                 raise Skip('non_finite', str(exc)) from exc
+            except IntrinsicsError as exc:  # K implausible for this image's size
+                raise Skip('bad_camera_info', str(exc)) from exc
         except Skip as skip:
             stats.count(skip.reason)
             self._log_skip(skip)
@@ -205,7 +209,7 @@ class PoseNode(Node):
             return
         except Exception as exc:  # the node must survive anything one message can do
             stats.count('errors')
-            self.get_logger().error(f'frame failed: {type(exc).__name__}: {exc}',
+            self.get_logger().error(f'frame failed: {type(exc).__name__}: {printable(exc)}',
                                     throttle_duration_sec=THROTTLE_S)
             return
         self._publish(header, result, image, camera[0])
@@ -229,7 +233,7 @@ class PoseNode(Node):
 
     def _log_skip(self, skip):
         # one call site per severity: rclpy throttling is keyed by call site
-        text = f'frame skipped ({skip.reason}): {skip}'
+        text = f'frame skipped ({skip.reason}): {printable(skip)}'
         if skip.reason in self.QUIET_SKIPS:
             self.get_logger().info(text, throttle_duration_sec=THROTTLE_S)
         else:
@@ -289,7 +293,7 @@ def _create(node_class, name, argv):
         problem = str(exc)
     except RCLError as exc:  # e.g. a namespace ending in '/'
         problem = f"cannot create the node: {str(exc).split(', at ')[0]}"
-    rclpy.logging.get_logger(name).fatal(problem)
+    rclpy.logging.get_logger(name).fatal(printable(problem))
     return None
 
 
@@ -338,7 +342,7 @@ def run(node_class, name, args=None):
             code = 1
         else:
             for line in params_file_warnings(node.get_fully_qualified_name(), argv):
-                node.get_logger().warning(line)
+                node.get_logger().warning(printable(line))
             executor = _spin(node)
     except (KeyboardInterrupt, Exception) as exc:
         if not shutdown.interrupted(exc):

@@ -69,3 +69,23 @@ def test_bad_intrinsics_raise():
 def test_bad_settings_raise(bad):
     with pytest.raises(ValueError):
         HandCropSettings(**bad).validate()
+
+
+NAN, INF = float('nan'), float('inf')
+
+
+@pytest.mark.parametrize('field, value', [
+    ('cube_mm', (NAN, 300.0, 300.0)), ('cube_mm', (300.0, 300.0, INF)), ('cube_mm', (1e9,) * 3),
+    ('cube_mm', 300.0), ('depth_max_mm', INF), ('depth_max_mm', NAN), ('depth_min_mm', NAN),
+    ('depth_min_mm', -INF), ('com_iterations', 1e9), ('com_iterations', 10**9),
+    ('min_hand_pixels', 60.0), ('robust_rank', NAN), ('crop_size', 10**400)])
+def test_non_finite_or_absurd_settings_are_refused_naming_the_field(field, value):
+    with pytest.raises(ValueError, match=field) as info:
+        HandCropSettings(**{field: value}).validate()
+    assert '\n' not in str(info.value)
+
+
+def test_numpy_numbers_are_settings_too():
+    settings = HandCropSettings(cube_mm=tuple(np.full(3, 250.0)), crop_size=np.int64(96),
+                                depth_max_mm=np.float32(900.0))
+    assert settings.validate() is settings

@@ -2,12 +2,17 @@
 # SPDX-License-Identifier: Apache-2.0
 """HandEstimator: the same frame gives the same joints through torch and ONNX Runtime."""
 
+import warnings
+
 from conftest import blob_frame, write_hand_weights_with_locator
 import numpy as np
 import pytest
+from sensor_msgs.msg import Image
 
+from fm_pose_ros.core.camera import IntrinsicsError
 from fm_pose_ros.core.hand_com import locate_hand
 from fm_pose_ros.core.hand_estimator import HandEstimator, NoHandError
+from fm_pose_ros.core.image_codec import depth_to_mm, fill_image
 
 
 @pytest.mark.parametrize('backend', ['torch', 'onnxruntime'])
@@ -30,6 +35,33 @@ def test_no_hand_raises(weights_path):
     estimator = HandEstimator(weights_path, 'cpu', 'torch')
     with pytest.raises(NoHandError):
         estimator.estimate(np.zeros((480, 640), np.float32), blob_frame()[1])
+
+
+@pytest.mark.parametrize('row, col, value', [
+    (0, 0, 1e-300), (0, 0, 1e300), (1, 1, 1e-10), (0, 2, 1e9), (1, 2, -1e9), (2, 2, 0.0)])
+def test_implausible_intrinsics_are_refused_without_a_numpy_warning(weights_path, row, col,
+                                                                    value):
+    depth, K, _ = blob_frame()
+    K = K.copy()
+    K[row, col] = value
+    estimator = HandEstimator(weights_path, 'cpu', 'torch', threads=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # fx = 1e-300 gave overflow and divide warnings
+        with pytest.raises(IntrinsicsError, match='intrinsics'):
+            estimator.estimate(depth, K)
+
+
+def test_a_frame_of_huge_depths_gives_no_numpy_warning(weights_path):
+    depth, K, _ = blob_frame()
+    huge = depth_to_mm(fill_image(Image(), np.full(depth.shape, 3e38, np.float32), '32FC1'))
+    half = depth.copy()
+    half[:, 320:] = 3.4e38  # finite in float32 millimetres: beyond the depth range
+    estimator = HandEstimator(weights_path, 'cpu', 'torch', threads=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        with pytest.raises(NoHandError):
+            estimator.estimate(huge, K)
+        assert np.isfinite(estimator.estimate(half, K).joints_mm).all()
 
 
 def test_crop_overrides_are_validated(weights_path):

@@ -3,6 +3,7 @@
 """Image <-> numpy: round trips, step padding, endianness, and readable errors."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -60,6 +61,14 @@ def test_32fc1_nan_inf_and_negative_become_missing():
     metres = np.array([[np.nan, np.inf], [-np.inf, -0.5]], np.float32)
     depth = depth_to_mm(fill_image(Image(), metres, '32FC1'))
     np.testing.assert_array_equal(depth, np.zeros((2, 2)))
+
+
+def test_32fc1_beyond_float32_millimetres_is_missing_without_a_numpy_warning():
+    metres = np.array([[3e38, 0.55], [-3e38, 3.4e35]], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # an overflow warning would raise here
+        depth = depth_to_mm(fill_image(Image(), metres, '32FC1'))
+    np.testing.assert_allclose(depth, [[0.0, 550.0], [0.0, 3.4e38]], rtol=1e-6)
 
 
 @pytest.mark.parametrize('mutate, message', [

@@ -72,3 +72,16 @@ def test_settings_validation():
         ObjectCropSettings(margin=0.5).validate()
     with pytest.raises(ValueError, match='mask_margin'):
         ObjectCropSettings(mask_margin=5.0).validate()
+
+
+NAN, INF = float('nan'), float('inf')
+
+
+@pytest.mark.parametrize('field, value', [
+    ('min_side_px', NAN), ('min_side_px', INF), ('min_side_px', 0.0), ('margin', NAN),
+    ('mask_margin', INF), ('pnp_threshold', NAN), ('crop_size', 64.5), ('crop_size', True),
+    ('crop_size', 10**400)])
+def test_non_finite_or_absurd_settings_are_refused_naming_the_field(field, value):
+    with pytest.raises(ValueError, match=field) as info:
+        ObjectCropSettings(**{field: value}).validate()
+    assert '\n' not in str(info.value)

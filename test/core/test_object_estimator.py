@@ -4,9 +4,13 @@
 crops (``rotation_deg``) are decoded in their own frame and averaged."""
 
 from dataclasses import replace
+import warnings
 
+from conftest import K_VGA, OBJECT_SIZE
 import numpy as np
+import pytest
 
+from fm_pose_ros.core.camera import IntrinsicsError
 from fm_pose_ros.core.networks import Locator, OBJECT_LOCATOR
 from fm_pose_ros.core.object_codec import BoxCrop, encode_corners, ObjectCropSettings
 from fm_pose_ros.core.object_estimator import ObjectEstimator, recentred
@@ -47,3 +51,18 @@ def test_turned_crops_are_decoded_in_their_own_frame_and_averaged():
     blind = estimator(lambda crops: np.repeat(encode_corners(TRUE_UV, BOX)[None], 3, 0), 15.0)
     assert np.abs(blind.corners_in(rgb, BOX) - TRUE_UV).max() > 0.5
     assert estimator(perfect, 0.0).angles_deg == (0.0,)
+
+
+@pytest.mark.parametrize('row, col, value', [
+    (0, 0, 1e300), (1, 1, 1e-300), (0, 2, 1e9), (1, 2, -1e9), (2, 2, 0.0)])
+def test_implausible_intrinsics_are_refused_without_a_numpy_warning(object_weights, row, col,
+                                                                    value):
+    estimator = ObjectEstimator(object_weights, 'cpu', 'torch', threads=1, refine_steps=0)
+    rgb = np.zeros((*OBJECT_SIZE, 3), np.uint8)
+    assert estimator.estimate(rgb, K_VGA).t[2] > 0
+    K = K_VGA.copy()
+    K[row, col] = value
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        with pytest.raises(IntrinsicsError, match='intrinsics'):
+            estimator.estimate(rgb, K)

@@ -7,6 +7,7 @@ import os
 
 from conftest import write_hand_weights_with_locator
 import pytest
+from safetensors import safe_open
 from safetensors.torch import save_file
 import torch
 
@@ -14,7 +15,8 @@ from fm_pose_ros.core.fileio import atomic_write
 from fm_pose_ros.core.hand_codec import HandCropSettings
 from fm_pose_ros.core.networks import FeatureMappingNet, HAND_LOCATOR, NetConfig
 from fm_pose_ros.core.weights import (
-    hand_metadata, load_hand_model, load_hand_parts, read_metadata, save_weights, WeightsError)
+    hand_metadata, json_depth, load_hand_model, load_hand_parts, load_object_model,
+    read_metadata, save_weights, WeightsError)
 
 SMALL = NetConfig(stage_channels=(8, 8, 16, 16), feature_dim=32)
 
@@ -166,3 +168,62 @@ def test_architecture_larger_than_the_file_is_refused(tmp_path):
     _, path = small_model_file(tmp_path, net=big)
     with pytest.raises(WeightsError, match='parameters but the file holds'):
         load_hand_model(path)
+
+
+def with_metadata(source, path, change):
+    """Copy the weights file ``source`` to ``path`` with ``change(metadata)`` applied."""
+    with safe_open(source, framework='pt') as handle:
+        tensors = {name: handle.get_tensor(name) for name in handle.keys()}
+        metadata = json.loads(handle.metadata()['fm_pose_ros'])
+    change(metadata)
+    save_file(tensors, path, metadata={'fm_pose_ros': json.dumps(metadata)})
+    return path
+
+
+@pytest.mark.parametrize('text, words', [
+    ('[' * 100_000 + ']' * 100_000, 'nests 100000 levels deep'),
+    ('{"a": ' * 100_000 + '1' + '}' * 100_000, 'nests 100000 levels deep'),
+    ('{"a": "' + '[' * 100_000 + '"}', "metadata has no 'format'"),  # brackets in a string
+    ('{"metrics": ' + '9' * 5000 + '}', 'metadata is not valid JSON'),
+    ('{"crop": 1e999999, "net": [' + ', '.join(['[1]'] * 20) + ']}', 'metadata'),
+])
+def test_hostile_metadata_is_one_line_naming_the_file(tmp_path, text, words):
+    path = _write_with_metadata_text(tmp_path / 'hostile.safetensors', text)
+    for load in (read_metadata, load_hand_model, load_object_model):
+        with pytest.raises(WeightsError, match=r'hostile\.safetensors: ') as info:
+            load(path)
+        assert words in str(info.value) and '\n' not in str(info.value)
+
+
+def test_json_depth_ignores_brackets_in_strings():
+    assert json_depth('{"a": [1, {"b": "]]]]"}], "c": "[[[\\\\"}') == 3
+    assert json_depth('"[[[["') == 0 and json_depth('[[[]], []]') == 3
+
+
+NAN, INF = float('nan'), float('inf')
+
+
+@pytest.mark.parametrize('field, value', [
+    ('cube_mm', [NAN, 300.0, 300.0]), ('cube_mm', [INF] * 3), ('depth_max_mm', INF),
+    ('com_iterations', 1e9), ('com_iterations', 10**1000), ('depth_min_mm', 10**1000)])
+def test_non_finite_or_absurd_hand_crop_settings_are_refused_at_load(tmp_path, field, value):
+    _, good = small_model_file(tmp_path)
+    path = with_metadata(good, tmp_path / 'bad.safetensors',
+                         lambda m: m['crop'].update({field: value}))
+    with pytest.raises(WeightsError, match=rf'bad\.safetensors: .*{field}') as info:
+        load_hand_model(path)
+    assert '\n' not in str(info.value)
+
+
+@pytest.mark.parametrize('part, field, value', [
+    ('crop', 'min_side_px', NAN), ('crop', 'margin', INF), ('crop', 'crop_size', 64.0),
+    ('object', 'corners_m', [[NAN, 0.0, 0.0]] * 8), ('object', 'corners_m', [[1e9, 0, 0]] * 8),
+    ('object', 'corners_m', [[0.0, 0.0, 'x']] * 8), ('object', 'corners_m', [[0.0, 0.0]] * 8),
+    ('object', 'corners_m', [[10**1000, 0, 0]] * 8)])
+def test_non_finite_or_absurd_object_settings_are_refused_at_load(tmp_path, object_weights, part,
+                                                                  field, value):
+    path = with_metadata(object_weights, tmp_path / 'bad.safetensors',
+                         lambda m: m[part].update({field: value}))
+    with pytest.raises(WeightsError, match=rf'bad\.safetensors: .*{field}') as info:
+        load_object_model(path)
+    assert '\n' not in str(info.value)

@@ -13,7 +13,7 @@ from sensor_msgs.msg import Image
 from fm_pose_ros.core.hand_joints import NUM_JOINTS
 from fm_pose_ros.core.image_codec import fill_image
 from fm_pose_ros.core.weights import WeightsError
-from fm_pose_ros.ros.hand_messages import pose_array_to_joints
+from fm_pose_ros.ros.hand_messages import depth_image_msg, pose_array_to_joints
 from fm_pose_ros.ros.hand_node import HandNode
 
 pytestmark = pytest.mark.integration  # DDS, subprocesses or colcon
@@ -137,6 +137,49 @@ def test_no_camera_info_and_zero_K(rig):
     probe.send_info(K, 640, 480)
     assert spin_until(executor, lambda: node.camera_K is not None)
     send_and_wait(rig, lambda p: p.send_depth(depth, 23), stamp=23)
+
+
+IMPLAUSIBLE_K = {'fx 1e300': (0, 0, 1e300), 'fx 1e-300': (0, 0, 1e-300),
+                 'cx 1e9': (0, 2, 1e9), 'cx -1e9': (0, 2, -1e9), 'K[2, 2] 0': (2, 2, 0.0)}
+
+
+def implausible(K, case):
+    row, col, value = IMPLAUSIBLE_K[case]
+    K = K.copy()
+    K[row, col] = value
+    return K
+
+
+def test_implausible_camera_info_is_counted_and_no_pose_published(rig, capfd):
+    node, probe, executor = rig
+    depth, K, _ = blob_frame()
+    for case in IMPLAUSIBLE_K:
+        send_and_wait(rig, lambda p, c=case: p.send_info(implausible(K, c), 640, 480),
+                      counter='bad_camera_info')
+    assert node.camera_K is None
+    send_and_wait(rig, lambda p: p.send_depth(depth, 31), counter='no_camera_info')
+    # without a size in the CameraInfo, the frame's size is what K is checked against
+    probe.send_info(implausible(K, 'fx 1e300'), 0, 0)
+    assert spin_until(executor, lambda: node.camera_K is not None)
+    send_and_wait(rig, lambda p: p.send_depth(depth, 32), counter='bad_camera_info')
+    assert probe.stamps_out() == []
+    probe.send_info(K, 640, 480)
+    assert spin_until(executor, lambda: node.camera_K is not None and node.camera_K[1] == 640)
+    send_and_wait(rig, lambda p: p.send_depth(depth, 33), stamp=33)
+    err = capfd.readouterr().err
+    assert 'CameraInfo ignored' in err and 'RuntimeWarning' not in err
+
+
+def test_strings_from_messages_are_logged_escaped(rig, capfd):
+    depth, K, _ = blob_frame()
+    rig[1].send_info(K, 640, 480)
+    assert spin_until(rig[2], lambda: rig[0].camera_K is not None)
+    hostile = depth_image_msg(depth, header(51), '16UC1')
+    hostile.encoding = '16UC1\x1b[2J\n[FATAL] [hand_node]: forged'
+    send_and_wait(rig, lambda p: p.image_pub.publish(hostile), counter='bad_image')
+    err = capfd.readouterr().err
+    assert '\x1b' not in err and '\n[FATAL]' not in err
+    assert "16UC1\\x1b[2J\\n[FATAL] [hand_node]: forged" in err
 
 
 def test_runtime_parameter_checks(rig):

@@ -9,7 +9,9 @@ import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from ros_probe import Probe, spin_until
+from safetensors.torch import save_file
 from test_lint import REPO
+import torch
 
 from fm_pose_ros.evaluation.node_process import console_script, NodeProcess
 
@@ -51,3 +53,15 @@ def test_missing_weights_exit_non_zero_with_one_line(tmp_path):
     with NodeProcess('hand', ['-p', f"weights:={tmp_path / 'missing.safetensors'}"]) as node:
         assert node.wait(timeout=60) == 1, node.output
     assert len(node.lines) == 1 and 'weights file not found' in node.lines[0], node.output
+
+
+@pytest.mark.parametrize('text, words', [
+    ('[' * 100_000 + ']' * 100_000, 'nests 100000 levels deep'),
+    ('{"format": "fm_pose_ros.weights", "x": ' + '9' * 5000 + '}', 'not valid JSON')])
+def test_hostile_weights_metadata_exit_non_zero_with_one_line(tmp_path, text, words):
+    weights = tmp_path / 'hostile.safetensors'
+    save_file({'w': torch.zeros(2)}, weights, metadata={'fm_pose_ros': text})
+    with NodeProcess('hand', ['-p', f'weights:={weights}']) as node:
+        assert node.wait(timeout=60) == 1, node.output
+    assert len(node.lines) == 1, node.output
+    assert 'hostile.safetensors' in node.lines[0] and words in node.lines[0], node.output

@@ -176,6 +176,15 @@ def test_bad_parameters_fail_at_start_with_a_clear_message(ros, object_weights, 
         make_node(object_weights, **params)
 
 
+def test_object_name_from_the_weights_is_logged_escaped(ros, tmp_path, capfd):
+    name = 'box\x1b[2J\n[FATAL] [object_node]: forged' + 'x' * 1000
+    weights = write_object_weights(tmp_path / 'hostile.safetensors', name=name)
+    make_node(weights).destroy_node()
+    err = capfd.readouterr().err
+    assert "object 'box\\x1b[2J\\n[FATAL] [object_node]: forged" in err, err
+    assert '\x1b[2J' not in err and '\n[FATAL]' not in err and 'x' * 100 not in err
+
+
 def test_hand_weights_are_refused(ros, weights_path):
     with pytest.raises(WeightsError, match="task is 'hand', expected 'object'"):
         make_node(weights_path)

@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: Apache-2.0
 """Tiny end-to-end training runs: loss goes down, resume equals uninterrupted, DDP, export."""
 
+import hashlib
 import os
+import signal
 import subprocess
 import sys
 
 from conftest import constant_locator, TINY_HAND as TINY
 import numpy as np
 import pytest
+from safetensors import safe_open
 from test_lint import REPO
 import torch
 
@@ -130,6 +133,46 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
     for (name, a), b in zip(straight.model.state_dict().items(),
                             resumed.model.state_dict().values()):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=name)
+
+
+# 40 steps (the joint stage from 12), a checkpoint every 5; dropout, so the random state counts
+KILL_RUN = TINY + ['optim.stage1_steps=12', 'optim.stage2_steps=28', 'net.dropout=0.2',
+                   'log_every=1']
+
+
+def tensor_digest(path):
+    """SHA-256 of a weights file's tensors (names and bytes; the metadata names the folder)."""
+    digest = hashlib.sha256()
+    with safe_open(path, framework='pt') as handle:
+        for name in sorted(handle.keys()):
+            digest.update(name.encode() + handle.get_tensor(name).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def train_command(tmp_path, out, *extra):
+    sets = [f'--set={item}' for item in KILL_RUN + [f'data.cache_dir={tmp_path / "cache"}']]
+    return [sys.executable, '-m', 'training.train', '--out', str(tmp_path / out), *sets, *extra]
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.integration  # subprocesses
+def test_sigkill_then_resume_exports_the_same_weights_as_an_uninterrupted_run(tmp_path):
+    assert train_main(train_command(tmp_path, 'straight')[3:]) == 0  # in this process
+    killed = subprocess.Popen(train_command(tmp_path, 'killed'), cwd=REPO, text=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for line in killed.stderr:
+        if ' step 23 joint ' in line:  # last checkpoint at step 20, in the joint stage
+            killed.send_signal(signal.SIGKILL)
+            break
+    assert killed.wait(timeout=280) == -signal.SIGKILL
+    assert not (tmp_path / 'killed' / 'hand_fm.safetensors').exists()
+    resumed = subprocess.run(train_command(tmp_path, 'killed', '--resume'), cwd=REPO,
+                             capture_output=True, text=True, timeout=280)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert 'resumed from' in resumed.stderr
+    straight, again = (tmp_path / name / 'hand_fm.safetensors' for name in ('straight', 'killed'))
+    assert tensor_digest(again) == tensor_digest(straight)
+    assert load_hand_model(again)[1]['metrics'] == load_hand_model(straight)[1]['metrics']
 
 
 def test_channels_last_trains_like_the_default_layout_and_resumes(tmp_path):

@@ -92,3 +92,12 @@ def test_init_weights_with_metadata_of_the_wrong_shape(tmp_path, text):
     code, lines = train(tmp_path, '--init', str(weights))
     one_line(code, lines, 'init.safetensors')
     assert json.loads(text) is not None
+
+
+@pytest.mark.parametrize('text', ['[' * 100_000 + ']' * 100_000,
+                                  '{"format": "fm_pose_ros.weights", "x": ' + '9' * 5000 + '}'])
+def test_init_weights_with_hostile_metadata(tmp_path, text):
+    weights = tmp_path / 'hostile.safetensors'
+    save_file({'w': torch.zeros(2)}, weights, metadata={'fm_pose_ros': text})
+    code, lines = train(tmp_path, '--init', str(weights))
+    one_line(code, lines, 'hostile.safetensors', 'metadata')
