@@ -9,6 +9,11 @@ the next frame's centre is the last centre refined by one centre-of-mass-in-the-
 (``hand_codec``); the locator runs again when that fails (too few pixels in the cube), when
 the cube lost more than half its pixels or the centre jumped by more than ``TRACK_JUMP_MM``,
 and at least every ``locator_every`` frames. ``last_source`` says which one gave the centre.
+
+Depth fitting (``fit_iterations`` > 0): the decoded joints are refined by fitting the hand
+model to the crop's depth (``hand_fit``). Smoothing (a ``joint_filter.OneEuroFilter`` given as
+``smoother``): frames estimated with a ``stamp_s`` are filtered over time; a frame without a
+hand starts the filter over.
 """
 
 from dataclasses import dataclass, replace
@@ -22,6 +27,7 @@ from fm_pose_ros.core.camera import check_intrinsics
 from fm_pose_ros.core.finite import require_finite
 from fm_pose_ros.core.hand_codec import (
     centre_of_mass_in_cube, count_in_cube, HandCodec, locate_hand)
+from fm_pose_ros.core.hand_fit import FitSettings, refine_joints
 from fm_pose_ros.core.hand_locator import HandLocator
 from fm_pose_ros.core.weights import load_hand_parts
 
@@ -34,7 +40,7 @@ class HandEstimate:
     com_mm: np.ndarray      # (3,) crop centre, mm, camera frame
     crop: np.ndarray        # (S, S) network input in [-1, 1]
     transform: object       # hand_codec.CropTransform
-    timings_ms: dict        # {'preprocess': ..., 'network': ..., 'decode': ...}
+    timings_ms: dict        # {'preprocess', 'network', 'decode', 'fit'} ms (fit: 0 when off)
 
 
 TRACK_JUMP_MM = 80.0        # tracked centre moving farther than this in one frame: re-locate
@@ -49,9 +55,11 @@ class HandEstimator:
     """Load a weights file once, then estimate hand joints frame by frame."""
 
     def __init__(self, weights, device='auto', backend='auto', crop_overrides=None,
-                 threads=None, locator_every=1):
+                 threads=None, locator_every=1, fit_iterations=0, smoother=None):
         self.device = resolve_device(device)
         self.locator_every = int(locator_every)  # 1 = run the locator on every frame
+        self.set_fit_iterations(fit_iterations)
+        self.smoother = smoother                 # joint_filter.OneEuroFilter or None
         self.reset_tracking()
         backend = resolve_backend(backend, self.device)
         if threads:
@@ -75,6 +83,10 @@ class HandEstimator:
         self.codec = HandCodec(self.crop_settings)
         self.locate = (None if self._locator is None
                        else HandLocator(*self._locator, self.crop_settings))
+
+    def set_fit_iterations(self, iterations):
+        """Depth-fitting steps per frame (0 = decoded joints as they are); ValueError if bad."""
+        self.fit_settings = FitSettings(iterations=int(iterations)).validate()
 
     def reset_tracking(self):
         """Forget the tracked hand: the next frame runs the locator."""
@@ -132,15 +144,17 @@ class HandEstimator:
             self._track = (np.asarray(com, np.float64), pixels, age)
         return com
 
-    def estimate(self, depth_mm, K, com=None):
+    def estimate(self, depth_mm, K, com=None, stamp_s=None):
         """Return a HandEstimate for a float mm depth map ``(H, W)``; NoHandError if none.
 
         ``K`` is the (3, 3) intrinsics of the depth image; ``com`` (mm) skips localisation
-        (``find_hand``) and tracking.
+        (``find_hand``) and tracking; ``stamp_s`` (the frame's time, s) feeds the smoother.
         """
         start = time.perf_counter()
         com = self._localise(depth_mm, K, com)
         if com is None:
+            if self.smoother is not None:
+                self.smoother.reset()
             raise NoHandError('no hand found within the depth range')
         sample = self.codec.encode(depth_mm, K, com=com)
         after_pre = time.perf_counter()
@@ -148,10 +162,18 @@ class HandEstimator:
         after_net = time.perf_counter()
         joints = self.codec.decode(output, sample['transform'])
         require_finite('hand joints', joints)
+        after_decode = time.perf_counter()
+        if self.fit_settings.iterations > 0:
+            joints = refine_joints(joints, sample['crop'], sample['transform'],
+                                   self.fit_settings).joints_mm
+            require_finite('fitted hand joints', joints)
+        if self.smoother is not None and stamp_s is not None:
+            joints = self.smoother(joints, stamp_s).astype(np.float32)
         end = time.perf_counter()
         timings = {'preprocess': (after_pre - start) * 1e3,
                    'network': (after_net - after_pre) * 1e3,
-                   'decode': (end - after_net) * 1e3}
+                   'decode': (after_decode - after_net) * 1e3,
+                   'fit': (end - after_decode) * 1e3}
         return HandEstimate(joints_mm=joints, com_mm=sample['transform'].com,
                             crop=sample['crop'], transform=sample['transform'],
                             timings_ms=timings)

@@ -8,6 +8,7 @@ import pytest
 
 from fm_pose_ros.core.hand_codec import locate_hand
 from fm_pose_ros.core.hand_estimator import HandEstimator, NoHandError
+from fm_pose_ros.core.joint_filter import OneEuroFilter
 
 
 @pytest.mark.parametrize('backend', ['torch', 'onnxruntime'])
@@ -16,7 +17,7 @@ def test_estimate_shapes_and_frame(weights_path, backend):
     estimate = HandEstimator(weights_path, 'cpu', backend, threads=1).estimate(depth, K)
     assert estimate.joints_mm.shape == (14, 3) and estimate.crop.shape == (128, 128)
     assert np.linalg.norm(estimate.com_mm[:2] - centre[:2]) < 25.0
-    assert set(estimate.timings_ms) == {'preprocess', 'network', 'decode'}
+    assert set(estimate.timings_ms) == {'preprocess', 'network', 'decode', 'fit'}
 
 
 def test_backends_agree(weights_path):
@@ -103,3 +104,32 @@ def test_jump_or_loss_runs_the_locator_again(locator_weights):
         'locator', 'tracked', 'locator', 'tracked', 'lost', 'locator', 'tracked']
     estimator.estimate(near, K, com=np.array([30.0, -20.0, 550.0]))
     assert estimator.last_source == 'given'
+
+
+def test_fit_iterations_refine_the_decoded_joints(weights_path):
+    depth, K, _ = blob_frame()
+    plain = HandEstimator(weights_path, 'cpu', 'onnxruntime').estimate(depth, K)
+    fitting = HandEstimator(weights_path, 'cpu', 'onnxruntime', fit_iterations=2)
+    fitted = fitting.estimate(depth, K)
+    assert fitted.joints_mm.shape == (14, 3) and np.isfinite(fitted.joints_mm).all()
+    assert np.abs(fitted.joints_mm - plain.joints_mm).max() > 0.1
+    assert fitted.timings_ms['fit'] > 0
+    fitting.set_fit_iterations(0)
+    np.testing.assert_array_equal(fitting.estimate(depth, K).joints_mm, plain.joints_mm)
+    with pytest.raises(ValueError, match='fit iterations'):
+        fitting.set_fit_iterations(21)
+
+
+def test_smoother_follows_stamps_and_starts_over_without_a_hand(weights_path):
+    near, K, _ = blob_frame()
+    moved = blob_frame(centre_mm=(60.0, -20.0, 550.0))[0]
+    smoother = OneEuroFilter(min_cutoff=0.5)
+    estimator = HandEstimator(weights_path, 'cpu', 'onnxruntime', smoother=smoother)
+    first = estimator.estimate(near, K, stamp_s=1.0).joints_mm
+    raw = HandEstimator(weights_path, 'cpu', 'onnxruntime').estimate(moved, K).joints_mm
+    smoothed = estimator.estimate(moved, K, stamp_s=1.033).joints_mm
+    assert 0 < np.abs(smoothed - first).max() < np.abs(raw - first).max()   # held back
+    with pytest.raises(NoHandError):
+        estimator.estimate(np.zeros_like(near), K, stamp_s=1.066)
+    np.testing.assert_allclose(estimator.estimate(moved, K, stamp_s=1.1).joints_mm, raw,
+                               atol=1e-4)                                 # started over
