@@ -2,21 +2,23 @@
 # SPDX-License-Identifier: Apache-2.0
 """Refine the network's 14 joints against the depth in the crop by fitting the hand model.
 
-Two stages, both damped Gauss-Newton (Levenberg-Marquardt) with numerical Jacobians over the
+Two stages, both damped Gauss-Newton (Levenberg-Marquardt) with analytic Jacobians over the
 parameter vector ``x`` (28 values): the 20 joint angles (radians, kept inside
 ``hand_model.ANGLE_LIMITS``), the axis-angle rotation (3, radians), the wrist translation
-(3, mm, camera frame), log of the hand's scale and log of its thickness (``shape``).
+(3, mm, camera frame), log of the hand's scale and log of its thickness (``shape``; kept
+inside ``SCALE_LIMITS`` and ``THICKNESS_LIMITS``).
 
 1. Inverse kinematics: the model's 14 joints to the network's (thickness fixed), from a
-   Kabsch alignment of the open hand's palm joints.
-2. ``iterations`` steps on three terms:
+   Kabsch alignment of the open hand's palm joints with every chain's angles solved in
+   closed form (``chain_angles``); ``ik_iterations`` steps.
+2. ``iterations`` steps on three terms (the last step is taken without checking its cost):
 
    - data: observed depth points (mm, camera frame; at most ``max_points`` of the crop's
      pixels near the joints) to the model surface, the signed distance to the nearest
-     capsule, with a Cauchy kernel (``data_scale_mm``); points farther than ``cutoff_mm``
-     count for nothing;
-   - free space: points on the capsules' camera-facing side, projected into the crop, that
-     lie in front of the observed depth there by more than ``margin_mm``;
+     capsule, with a Cauchy kernel (``data_scale_mm``); points farther than ``cutoff_mm``,
+     or nearest the model's forearm, count for nothing;
+   - free space: points on the capsules' axes, projected into the crop, whose camera-facing
+     surface lies in front of the observed depth there by more than ``margin_mm``;
    - prior: the model's joints stay near the inverse-kinematics joints (``prior_mm``).
 
 The published joints are the network's plus the displacement the second stage gave the
@@ -34,8 +36,9 @@ import numpy as np
 
 from fm_pose_ros.core.hand_model import (
     ABDUCTION_OFFSET, ABDUCTION_SIGN, ANGLE_LIMITS, capsule_radii, CAPSULE_ROWS,
-    CHAIN_ABDUCTION, CHAIN_BASES, CHAIN_FLEXION, CHAIN_LENGTHS, CHAIN_TILT, FIXED_POINTS, FOREARM_LENGTH_MM, FOREARM_RADIUS_MM,
-    FOREARM_TILT, hand_points, JOINT_ROWS, kabsch, model_joints, NUM_ANGLES)
+    CHAIN_ABDUCTION, CHAIN_BASES, CHAIN_FLEXION, CHAIN_LENGTHS, CHAIN_TILT, FIXED_POINTS,
+    FOREARM_LENGTH_MM, FOREARM_RADIUS_MM, FOREARM_TILT, hand_points, JOINT_ROWS, kabsch,
+    model_joints, NUM_ANGLES)
 
 MAX_ITERATIONS = 20          # node parameter fit_iterations: upper bound
 _PALM = [1, 3, 5, 7, 10, 11, 12, 13]   # joints that the open hand's Kabsch start aligns
@@ -53,7 +56,7 @@ _REST_PALM_SPREAD = ((_REST_PALM - _REST_PALM.mean(0)) ** 2).sum()
 class FitSettings:
     """Weights and sizes of the fit (mm unless said otherwise)."""
 
-    iterations: int = 3           # depth steps after the inverse kinematics (0 = no fit)
+    iterations: int = 3           # depth steps after the inverse kinematics (0: none)
     ik_iterations: int = 4        # inverse-kinematics steps
     max_points: int = 256         # observed points used per frame (evenly subsampled)
     box_margin_mm: float = 30.0   # observed points within the joints' box grown by this
@@ -129,9 +132,11 @@ def observed_points(depth, K_crop, joints_mm, settings):
 
 
 def initial_params(target_mm):
-    """Start of the inverse kinematics: Kabsch-aligned open-hand palm, size from the palm,
-    then each chain's angles in closed form from the target's PIP and tip (thumb: MCP, IP,
-    tip) in that hand frame."""
+    """Return the start of the inverse kinematics ``(28,)`` for joints ``(14, 3)`` mm.
+
+    Kabsch-aligned open-hand palm, size from the palm, then each chain's angles in closed
+    form from the target's PIP and tip (thumb: MCP, IP, tip) in that hand frame.
+    """
     x = np.zeros(NUM_PARAMS)
     source, target = _REST_PALM, target_mm[_PALM]
     spread = np.sqrt(((target - target.mean(0)) ** 2).sum() / _REST_PALM_SPREAD)
@@ -210,9 +215,12 @@ def _skew(v):
 
 @dataclass
 class _Model:
-    """The model at one ``x``: joints ``(14, 3)``, capsule ends ``(P, 2, 3)``, radii ``(P,)``
-    (mm, camera frame), their Jacobians ``d_joints (42, 28)``, ``d_ends (P, 2, 3, 28)``,
-    ``d_radii (P, 28)`` (None without), and the forearm capsule (ends ``(2, 3)``, radius)."""
+    """The model at one ``x``.
+
+    Joints ``(14, 3)``, capsule ends ``(P, 2, 3)``, radii ``(P,)`` (mm, camera frame), their
+    Jacobians ``d_joints (42, 28)``, ``d_ends (P, 2, 3, 28)``, ``d_radii (P, 28)`` (None
+    without), and the forearm capsule (ends ``(2, 3)``, radius).
+    """
 
     joints: np.ndarray
     ends: np.ndarray
@@ -250,7 +258,7 @@ _AFTER = np.arange(4)[None, :] > np.arange(3)[:, None]
 
 
 def _bank_jacobian(x, bank, R):
-    """Derivatives ``(Q, 3, 28)`` of the point bank (camera frame) by the parameters.
+    """Return the derivatives ``(Q, 3, 28)`` of the point bank (camera frame) by ``x``.
 
     Translation: identity. Rotation (a small rotation d applied after the current one,
     ``apply_step``): d x (p - t). Log scale: p - t. Flexion k of a chain: -axis x (p - joint
@@ -317,8 +325,8 @@ class _Problem:
         s = self.settings
         ends, radii = model.ends, model.radii
         if model.arm is not None:
-            ends, radii = np.concatenate([ends, model.arm[0][None]]), np.append(radii,
-                                                                                 model.arm[1])
+            ends = np.concatenate([ends, model.arm[0][None]])
+            radii = np.append(radii, model.arm[1])
         a, axis = ends[:, 0], ends[:, 1] - ends[:, 0]                      # (P, 3)
         p, p2 = self.point_terms
         along = p @ axis.T - (a * axis).sum(1)                             # (p - a) . axis
@@ -412,7 +420,10 @@ def levenberg_marquardt(problem, x, iterations, damping, fixed=(), verify=True):
             break
         Hf = H[np.ix_(free, free)]
         step = np.zeros(NUM_PARAMS)
-        step[free] = np.linalg.solve(Hf + damping * (np.diag(np.diag(Hf)) + eye), -g[free])
+        try:
+            step[free] = np.linalg.solve(Hf + damping * (np.diag(np.diag(Hf)) + eye), -g[free])
+        except np.linalg.LinAlgError:             # degenerate system: keep the best so far
+            break
         x = apply_step(x, step)
     return best[1], best[3]
 
@@ -439,4 +450,3 @@ def refine_joints(joints_mm, crop, transform, settings=FitSettings()):
     return FitResult(joints_mm=(target + fitted - ik_joints).astype(np.float32),
                      model_joints_mm=fitted, ik_joints_mm=ik_joints, params=x,
                      points=len(points), time_ms=(time.perf_counter() - start) * 1e3)
-

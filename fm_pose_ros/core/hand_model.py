@@ -60,7 +60,7 @@ _FIXED_JOINTS = np.stack([WRIST_SIDES[0], WRIST_SIDES[1], PALM_CENTRE])
 
 
 def _capsule_tables():
-    """Fixed hand-frame points of the capsules and every capsule's two indices into the bank.
+    """Return the capsules' fixed hand-frame points, bank indices, radii and kinds.
 
     The bank of points is the 20 chain points followed by the fixed points (scaled).
     """
@@ -164,7 +164,7 @@ def to_camera(points, rotation, translation, xp=np):
 
 
 def _bank(points, shape, fixed, xp):
-    """The chain points followed by fixed hand-frame points scaled by the hand's size."""
+    """Append fixed hand-frame points, scaled by the hand's size, to the chain points."""
     scaled = xp.asarray(fixed, dtype=points.dtype)[None] * shape[:, 0:1, None]
     return xp.concatenate([points, scaled], 1)
 
@@ -193,7 +193,7 @@ def point_bank(angles, rotation, translation, shape, xp=np):
 
 
 def model_joints(angles, rotation, translation, shape, xp=np):
-    """The 14 published joints ``(B, 14, 3)`` mm, camera frame, core/hand_joints order."""
+    """Return the 14 published joints ``(B, 14, 3)`` mm, camera frame, hand_joints order."""
     return point_bank(angles, rotation, translation, shape, xp)[:, JOINT_ROWS]
 
 

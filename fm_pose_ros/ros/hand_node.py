@@ -137,7 +137,7 @@ class HandNode(PoseNode):
 
 
 def _smoother(params):
-    """The One Euro filter the parameters ask for, or None when smoothing is off."""
+    """Return the One Euro filter the parameters ask for, or None when smoothing is off."""
     if not params['smoothing']:
         return None
     return OneEuroFilter(params['min_cutoff'], params['beta'], params['d_cutoff'])

@@ -7,16 +7,19 @@
 
 Renders the demo's motion (``training/tools/demo.py``: the same seed, frames, 30 Hz and
 16UC1 millimetre rounding as its bag), runs ``HandEstimator`` on every frame in order (the
-node's path, in this process, one thread), once per ``--fit-iterations`` value, then applies
+node's path, in this process, one thread) with each ``--fit-iterations`` value (interleaved
+frame by frame, so that all see the same machine load), then applies
 each One Euro filter ``min_cutoff,beta,d_cutoff`` (``none``: no filter) to the joint tracks
 with the frames' stamps. For every combination it prints one Markdown row: mean joint error
 (mm), jitter (mean frame-to-frame acceleration error against the truth, mm/frame^2), lag
 (the shift of the truth that best fits the track, ms; ``metrics.track_lag_s``) and the
-estimator's time per frame (p50, ms; fitting included).
+estimator's CPU time per frame (p50 of this thread's time, ms; fitting included), which a
+busy machine inflates less than the wall-clock time.
 """
 
 import argparse
 import sys
+import time
 
 import numpy as np
 import torch
@@ -32,25 +35,32 @@ RATE_HZ = 30.0
 
 
 def demo_frames(seed, count):
-    """The demo's frames: depth (H, W) mm as its 16UC1 bag holds it, K, true joints."""
+    """Return the demo's frames: depth (H, W) mm as its 16UC1 bag holds it, K, true joints."""
     rng = np.random.default_rng(seed)
     frames = real_like_frames(rng, count, label_noise=False, poses=pose_sequence(rng, count))
     return [(mm_to_depth_array(f['depth'], '16UC1').astype(np.float32), f['K'],
              f['joints_true']) for f in frames]
 
 
-def raw_tracks(estimator, frames):
-    """Joints ``(T, 14, 3)`` mm per frame (NaN: no hand) and the time per frame (ms)."""
-    joints, times = [], []
+def raw_tracks(estimators, frames):
+    """Joint tracks of several estimators over the same frames, interleaved frame by frame.
+
+    Returns, per estimator, joints ``(T, 14, 3)`` mm (NaN: no hand) and the CPU time of
+    every estimate (ms); interleaving gives every estimator the same machine load.
+    """
+    joints = [[] for _ in estimators]
+    times = [[] for _ in estimators]
     for depth, K, _ in frames:
-        try:
-            estimate = estimator.estimate(depth, K)
-        except NoHandError:
-            joints.append(np.full((14, 3), np.nan))
-            continue
-        joints.append(estimate.joints_mm)
-        times.append(sum(estimate.timings_ms.values()))
-    return np.asarray(joints, np.float64), np.asarray(times)
+        for k, estimator in enumerate(estimators):
+            start = time.thread_time()
+            try:
+                estimate = estimator.estimate(depth, K)
+            except NoHandError:
+                joints[k].append(np.full((14, 3), np.nan))
+                continue
+            times[k].append((time.thread_time() - start) * 1e3)
+            joints[k].append(estimate.joints_mm)
+    return [(np.asarray(j, np.float64), np.asarray(t)) for j, t in zip(joints, times)]
 
 
 def smooth(track, settings):
@@ -101,22 +111,17 @@ def main(argv=None):
         filters = [parse_filter(text) for text in args.filters]
         fits = [int(v) for v in args.fit_iterations.split(',')]
         torch.set_num_threads(1)
-        estimator = HandEstimator(args.weights or default_weights(), 'cpu', 'onnxruntime',
-                                  threads=1)
-        for fit in fits:
-            estimator.set_fit_iterations(fit)
+        estimators = [HandEstimator(args.weights or default_weights(), 'cpu', 'onnxruntime',
+                                    threads=1, fit_iterations=fit) for fit in fits]
     except ValueError as exc:
         print(f'smoothing_eval: {exc}', file=sys.stderr)
         return 2
     frames = demo_frames(args.seed, args.frames)
     truth = np.asarray([f[2] for f in frames], np.float64)
     print('| fit_iterations | filter (min_cutoff, beta, d_cutoff) | mean error (mm) | '
-          'jitter (mm/frame^2) | lag (ms) | estimate p50 (ms) |')
+          'jitter (mm/frame^2) | lag (ms) | estimate CPU p50 (ms) |')
     print('|---|---|---|---|---|---|')
-    for fit in fits:
-        estimator.set_fit_iterations(fit)
-        estimator.reset_tracking()
-        track, times = raw_tracks(estimator, frames)
+    for fit, (track, times) in zip(fits, raw_tracks(estimators, frames)):
         for settings in filters:
             print(row(fit, settings, smooth(track, settings), truth, times), flush=True)
     return 0

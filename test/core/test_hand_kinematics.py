@@ -1,6 +1,9 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Hand model kinematics: bone lengths, joints from the same points, numpy and torch agree."""
+"""core/hand_model.py (kinematics): bone lengths, joints and capsules, numpy and torch agree.
+
+(Named apart from test/training/hand/test_hand_model.py: pytest needs unique basenames here.)
+"""
 
 import numpy as np
 import torch
