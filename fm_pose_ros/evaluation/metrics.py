@@ -43,6 +43,44 @@ def hand_metrics(pred, gt):
     }
 
 
+def track_jitter_mm(pred, gt):
+    """Mean frame-to-frame acceleration error of joint tracks (mm per frame^2).
+
+    ``pred``, ``gt`` ``(T, J, 3)`` mm, one row per frame at a constant rate; NaN rows (no
+    estimate) drop the accelerations that need them. Acceleration ``x[t+1] - 2 x[t] + x[t-1]``;
+    the error is the norm of the difference per joint, averaged.
+    """
+    pred, gt = np.asarray(pred, np.float64), np.asarray(gt, np.float64)
+    error = np.linalg.norm((pred[2:] - 2 * pred[1:-1] + pred[:-2])
+                           - (gt[2:] - 2 * gt[1:-1] + gt[:-2]), axis=-1)
+    return float(np.nanmean(error)) if np.isfinite(error).any() else float('nan')
+
+
+def track_lag_s(pred, gt, dt_s, max_lag_s=0.3, step_s=0.001):
+    """Delay (s) of joint tracks behind the truth: the shift of ``gt`` that best fits ``pred``.
+
+    ``pred``, ``gt`` ``(T, J, 3)``, one row per ``dt_s`` seconds (NaN rows: no estimate). The
+    truth is shifted by -``max_lag_s`` .. ``max_lag_s`` in ``step_s`` steps (linear
+    interpolation between frames); the shift with the lowest mean joint error is the lag
+    (positive: ``pred`` comes late). Every shift is scored on the same frames, those at
+    least ``max_lag_s`` from either end.
+    """
+    pred, gt = np.asarray(pred, np.float64), np.asarray(gt, np.float64)
+    frames = np.arange(len(gt))
+    margin = int(np.ceil(max_lag_s / dt_s))
+    valid = (frames >= margin) & (frames < len(gt) - margin)
+    best = (np.inf, float('nan'))
+    for shift in np.arange(-max_lag_s, max_lag_s + step_s / 2, step_s):
+        at = frames - shift / dt_s                        # where the truth was, in frames
+        low = np.clip(np.floor(at).astype(int), 0, len(gt) - 2)
+        w = (at - low)[:, None, None]
+        shifted = gt[low] * (1 - w) + gt[low + 1] * w
+        error = np.linalg.norm(pred[valid] - shifted[valid], axis=-1)
+        if np.isfinite(error).any() and np.nanmean(error) < best[0]:
+            best = (np.nanmean(error), float(shift))
+    return best[1]
+
+
 def latency_stats(latency_ms):
     """``{p50, p95, p99, max}`` of latencies in ms (NaN when there are none)."""
     values = np.asarray(latency_ms, np.float64)

@@ -13,6 +13,7 @@ from fm_pose_ros.core.camera import IntrinsicsError
 from fm_pose_ros.core.hand_com import locate_hand
 from fm_pose_ros.core.hand_estimator import HandEstimator, NoHandError
 from fm_pose_ros.core.image_codec import depth_to_mm, fill_image
+from fm_pose_ros.core.joint_filter import OneEuroFilter
 
 
 @pytest.mark.parametrize('backend', ['torch', 'onnxruntime'])
@@ -21,7 +22,7 @@ def test_estimate_shapes_and_frame(weights_path, backend):
     estimate = HandEstimator(weights_path, 'cpu', backend, threads=1).estimate(depth, K)
     assert estimate.joints_mm.shape == (14, 3) and estimate.crop.shape == (128, 128)
     assert np.linalg.norm(estimate.com_mm[:2] - centre[:2]) < 25.0
-    assert set(estimate.timings_ms) == {'preprocess', 'network', 'decode'}
+    assert set(estimate.timings_ms) == {'preprocess', 'network', 'decode', 'fit'}
 
 
 def test_backends_agree(weights_path):
@@ -85,3 +86,32 @@ def test_weights_with_a_learned_locator_crop_where_it_points(tmp_path):
     nowhere = write_hand_weights_with_locator(tmp_path / 'none.safetensors', -10.0)
     with pytest.raises(NoHandError, match='no hand found'):
         HandEstimator(nowhere, 'cpu', 'torch').estimate(depth, K)
+
+
+def test_fit_iterations_refine_the_decoded_joints(weights_path):
+    depth, K, _ = blob_frame()
+    plain = HandEstimator(weights_path, 'cpu', 'onnxruntime').estimate(depth, K)
+    fitting = HandEstimator(weights_path, 'cpu', 'onnxruntime', fit_iterations=2)
+    fitted = fitting.estimate(depth, K)
+    assert fitted.joints_mm.shape == (14, 3) and np.isfinite(fitted.joints_mm).all()
+    assert np.abs(fitted.joints_mm - plain.joints_mm).max() > 0.1
+    assert fitted.timings_ms['fit'] > 0
+    fitting.set_fit_iterations(0)
+    np.testing.assert_array_equal(fitting.estimate(depth, K).joints_mm, plain.joints_mm)
+    with pytest.raises(ValueError, match='fit iterations'):
+        fitting.set_fit_iterations(21)
+
+
+def test_smoother_follows_stamps_and_starts_over_without_a_hand(weights_path):
+    near, K, _ = blob_frame()
+    moved = blob_frame(centre_mm=(60.0, -20.0, 550.0))[0]
+    smoother = OneEuroFilter(min_cutoff=0.5)
+    estimator = HandEstimator(weights_path, 'cpu', 'onnxruntime', smoother=smoother)
+    first = estimator.estimate(near, K, stamp_s=1.0).joints_mm
+    raw = HandEstimator(weights_path, 'cpu', 'onnxruntime').estimate(moved, K).joints_mm
+    smoothed = estimator.estimate(moved, K, stamp_s=1.033).joints_mm
+    assert 0 < np.abs(smoothed - first).max() < np.abs(raw - first).max()   # held back
+    with pytest.raises(NoHandError):
+        estimator.estimate(np.zeros_like(near), K, stamp_s=1.066)
+    np.testing.assert_allclose(estimator.estimate(moved, K, stamp_s=1.1).joints_mm, raw,
+                               atol=1e-4)                                 # started over

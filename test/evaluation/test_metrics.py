@@ -9,7 +9,8 @@ import pytest
 
 from fm_pose_ros.core.hand_joints import JOINT_NAMES
 from fm_pose_ros.evaluation.metrics import (
-    CURVE_THRESHOLDS_MM, hand_metrics, hand_report, joint_errors_mm, latency_stats)
+    CURVE_THRESHOLDS_MM, hand_metrics, hand_report, joint_errors_mm, latency_stats,
+    track_jitter_mm, track_lag_s)
 from fm_pose_ros.evaluation.report import write_report
 
 
@@ -147,3 +148,21 @@ def test_adds_accuracy_is_reported_for_every_object():
     assert (plain['add_metric'], plain['add_acc'], plain['adds_acc']) == ('ADD', 0.0, 0.5)
     flagged = object_metrics(pred_R, pred_t, gt_R, gt_t, K, ring, 0.1, symmetric=True)
     assert (flagged['add_metric'], flagged['add_acc'], flagged['adds_acc']) == ('ADD-S', 0.5, 0.5)
+
+
+def test_track_jitter_and_lag():
+    t = np.arange(60) / 30.0
+    truth = np.zeros((60, 2, 3))
+    truth[..., 0] = (200.0 * np.sin(2.0 * t))[:, None]                  # mm, a smooth swing
+    assert track_jitter_mm(truth + 5.0, truth) == pytest.approx(0.0, abs=1e-9)  # offset only
+    shaken = truth.copy()
+    shaken[30, 0, 0] += 4.0                                  # one jump: 1, 2, 1 times 4 mm
+    assert track_jitter_mm(shaken, truth) == pytest.approx(16.0 / (2 * 58))
+    late = np.zeros_like(truth)
+    late[..., 0] = (200.0 * np.sin(2.0 * (t - 0.05)))[:, None]         # 50 ms behind
+    assert track_lag_s(late, truth, 1 / 30.0) == pytest.approx(0.05, abs=0.002)
+    assert track_lag_s(truth, truth, 1 / 30.0) == pytest.approx(0.0, abs=1e-9)
+    missing = late.copy()
+    missing[10] = np.nan                                     # frames without an estimate
+    assert np.isfinite(track_jitter_mm(missing, truth))
+    assert track_lag_s(missing, truth, 1 / 30.0) == pytest.approx(0.05, abs=0.002)

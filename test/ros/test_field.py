@@ -167,6 +167,22 @@ def test_locator_every_reaches_the_estimator_at_run_time(executor, weights_path)
     assert node.estimator.locator_every == 1
 
 
+def test_fitting_and_smoothing_reach_the_estimator_at_run_time(executor, weights_path):
+    node = add(executor, make_node(weights_path, fit_iterations=0))
+    assert node.estimator.fit_settings.iterations == 0 and node.estimator.smoother is None
+    assert node.set_parameters([Parameter('fit_iterations', value=4)])[0].successful
+    assert node.estimator.fit_settings.iterations == 4
+    assert node.set_parameters([Parameter('smoothing', value=True),
+                                Parameter('beta', value=0.2)])[0].successful
+    assert node.estimator.smoother.beta == 0.2
+    for name, value in (('fit_iterations', 21), ('min_cutoff', 0.0), ('beta', -1.0)):
+        refused = node.set_parameters([Parameter(name, value=value)])[0]
+        assert not refused.successful and name in refused.reason
+    assert node.estimator.fit_settings.iterations == 4
+    assert node.set_parameters([Parameter('smoothing', value=False)])[0].successful
+    assert node.estimator.smoother is None
+
+
 def test_auto_switch_loses_and_duplicates_no_frame(executor, weights_path):
     node = add(executor, make_node(weights_path))
     camera = add(executor, Node('camera'))

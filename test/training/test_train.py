@@ -80,6 +80,13 @@ def test_the_locator_that_cropped_the_training_frames_ships_and_evaluates(tmp_pa
     with pytest.raises(ValueError, match='num_real_val is 0'):
         evaluate_file(path, set_items=[f'data.cache_dir={tmp_path / "cache"}',
                                        'data.num_real_val=0'], split='val')
+    # the node's depth fitting on the same frames (--fit-iterations)
+    fitted = evaluate_file(path, set_items=[f'data.cache_dir={tmp_path / "cache"}'],
+                           fit_iterations=2)
+    assert fitted['fit_iterations'] == 2 and fitted['refine_ms_per_frame'] > 0
+    assert fitted['mean_joint_error_mm'] != report['mean_joint_error_mm']
+    with pytest.raises(ValueError, match='fit iterations must be in'):
+        evaluate_file(path, fit_iterations=99)
 
 
 def test_label_pose_pool_fits_the_real_training_labels(tmp_path):

@@ -216,15 +216,16 @@ class HandTrainingData:
         return {'crops': arrays['real'], 'transforms': transforms_of(arrays, self.settings),
                 'joints_mm': arrays['joints'].astype(np.float64)}
 
-    def evaluate(self, predict, split='test'):
+    def evaluate(self, predict, split='test', refine=None):
         """Hand report of ``predict`` (crops -> normalised outputs) on the real test set.
 
-        ``split='val'``: on the validation frames instead (for tuning). Adds
+        ``split='val'``: on the validation frames instead (for tuning). ``refine``: applied to
+        every decoded frame (``predict.evaluate_hand_outputs``). Adds
         ``crop_centre_error_mm``: mean distance from the localiser's crop centre to the
         centre of mass of the visible hand pixels (frames with hand pixels).
         """
         arrays = self._split(split)
-        report = evaluate_hand_outputs(predict, self._frames(arrays))
+        report = evaluate_hand_outputs(predict, self._frames(arrays), refine)
         error = np.linalg.norm(arrays['com'] - arrays['hand_centre'], axis=1)
         report['crop_centre_error_mm'] = float(np.nanmean(error))
         return report
