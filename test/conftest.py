@@ -110,8 +110,11 @@ def whole_image_box(cfg, settings):
     return box_from_mask(cells, scale, cfg.stride, settings)
 
 
-def write_object_weights(path, locator_logit=OBJECT_EVERYWHERE):
-    """Write the deterministic object weights (see OBJECT_SIZE) to ``path``; return it (str)."""
+def write_object_weights(path, locator_logit=OBJECT_EVERYWHERE, points_m=None):
+    """Write the deterministic object weights (see OBJECT_SIZE) to ``path``; return it (str).
+
+    ``points_m``: the model point sample ``(P, 3)`` m (default: the 8 cube corners).
+    """
     net = FeatureMappingNet(OBJECT_NET)
     locator = constant_locator(LocatorConfig(), locator_logit)
     settings, corners = ObjectCropSettings(), cube_corners(CUBE_M)
@@ -121,7 +124,8 @@ def write_object_weights(path, locator_logit=OBJECT_EVERYWHERE):
         net.h.weight.zero_()
         net.h.bias.copy_(torch.from_numpy(targets))
     info = {'name': 'test_box', 'corners_m': corners.tolist(),
-            'diameter_m': CUBE_M * 3 ** 0.5, 'symmetric': False, 'points_m': corners.tolist()}
+            'diameter_m': CUBE_M * 3 ** 0.5, 'symmetric': False,
+            'points_m': (corners if points_m is None else np.asarray(points_m)).tolist()}
     metadata = object_metadata(OBJECT_NET, locator.cfg, settings, info, trained=False)
     # float32 on disk: the predicted corners are exactly the encoded ones
     save_weights(path, weight_modules(net, locator), metadata, dtype=torch.float32)

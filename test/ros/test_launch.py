@@ -22,8 +22,8 @@ from fm_pose_ros.ros.object_node import OBJECT_PARAMS
 LAUNCHES = {
     'hand.launch.py': ('hand_node', HAND_PARAMS, {'depth/image', 'depth/camera_info'},
                        {'depth_topic', 'camera_info_topic'}),
-    'object.launch.py': ('object_node', OBJECT_PARAMS, {'image', 'camera_info'},
-                         {'image_topic', 'camera_info_topic'}),
+    'object.launch.py': ('object_node', OBJECT_PARAMS, {'image', 'camera_info', 'depth/image'},
+                         {'image_topic', 'camera_info_topic', 'depth_topic'}),
 }
 LAUNCH_NAMES = sorted(LAUNCHES)
 
