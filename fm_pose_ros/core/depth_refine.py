@@ -11,22 +11,26 @@ Steps of ``DepthRefiner.refine``:
 
 1. Visible model points: points whose normal faces the camera (normals of the point sample by
    PCA of its 12 nearest neighbours, turned away from the centroid: right for the convex
-   parts of an object), then z-buffered on a coarse grid (a cell is about two point spacings
-   wide) against self-occlusion: a point is visible when it lies within ``visible_tolerance``
-   x diameter of the nearest facing point of its 3 x 3 cells.
+   parts of an object), then z-buffered on a coarse grid (a cell is 1.5 point spacings wide,
+   the spacing of the sample's sparse parts) against self-occlusion: a point is visible when it lies within ``visible_tolerance``
+   x diameter of the nearest facing point of its 3 x 3 cells. After the shift of step 3, a
+   point more than ``occlusion_tolerance`` x diameter behind the measured depth at its pixel
+   is hidden too (an occluder, or a far side the z-buffer missed).
 2. Silhouette: the grid cells holding projected points, closed and dilated by ``margin_px``
    (the RGB pose's 2D error), as a pixel mask.
-3. Depth points: the silhouette's pixels whose depth lies within ``window`` x diameter of the
-   model's median visible depth, back-projected; normals from the organised cloud (depth
-   smoothed by a normalised box filter, central differences). First the object is moved along
-   the ray through its centre so that the two medians agree (PnP's error is mostly depth).
-4. Point-to-plane ICP of the visible points against the depth points: nearest neighbours by
-   scipy's ``cKDTree`` (built once per frame), Tukey's biweight on the residuals (scale from
-   their MAD), a damped 6 x 6 Gauss-Newton step linearised about the points' centroid.
+3. Depth points: the silhouette's pixels whose depth lies within ``window`` x diameter (plus
+   half the model's depth extent) of the model's median visible depth, back-projected. First
+   the object is moved along the ray through its centre by the most common difference between
+   the measured depth and the visible points' depth at their pixels (PnP errs mostly in depth).
+4. Point-to-plane ICP of the visible points against the depth points, on the model points'
+   planes: nearest neighbours by scipy's ``cKDTree`` (built once per frame), Tukey's biweight
+   on the residuals (scale from their MAD), a damped 6 x 6 Gauss-Newton step linearised about
+   the points' centroid.
 5. Gate: the fit is accepted only with enough depth points, an inlier fraction of the visible
    points of at least ``min_inlier_fraction``, an inlier point-to-plane RMS of at most
-   ``max_rms_m``, and a move of the object's centre of at most ``max_shift`` x diameter and
-   of at most ``max_rotation_deg``; otherwise the RGB pose stands (``DepthFit.accepted``).
+   ``max_rms_m``, a move of the object's centre across its ray (the RGB pose's 2D position is
+   trusted; its depth is not) of at most ``max_shift`` x diameter and a rotation change of at
+   most ``max_rotation_deg``; otherwise the RGB pose stands (``DepthFit.accepted``).
 """
 
 from dataclasses import dataclass
@@ -41,21 +45,24 @@ from scipy.spatial import cKDTree
 class RefineSettings:
     """ICP and gate settings; lengths marked ``x diameter`` scale with the object."""
 
-    iterations: int = 8               # ICP iterations at most
+    iterations: int = 20              # ICP iterations at most
     margin_px: float = 6.0            # silhouette dilation: the RGB pose's 2D error, pixels
     window: float = 0.75              # depth points within this x diameter of the model depth
     visible_tolerance: float = 0.25   # z-buffer tolerance, x diameter
     facing: float = 0.1               # visible: cos(normal, ray) below this
+    occlusion_tolerance: float = 0.08  # hidden: this x diameter behind the measured depth
     max_correspondence: float = 0.2   # nearest neighbours farther than this x diameter: none
     max_targets: int = 1500           # about this many depth points (decimated)
     max_model_points: int = 200       # visible model points used (evenly subsampled)
-    normal_window_px: int = 7         # box filter side for the depth the normals come from
     min_points: int = 30              # fewer visible points or depth points: no refinement
     inlier_m: float = 0.006           # a visible point is an inlier within this of the depth
-    min_inlier_fraction: float = 0.75  # gate: inliers / visible points
+    min_inlier_fraction: float = 0.6  # gate: inliers / visible points
     max_rms_m: float = 0.004          # gate: point-to-plane RMS of the inliers, metres
-    max_shift: float = 1.0            # gate: largest move of the object's centre, x diameter
+    max_shift: float = 0.5            # gate: largest move of the centre across its ray, x diameter
+    search_m: float = 0.3             # the object's depth is searched this far along its ray
+    search_fraction: float = 0.5      # ... or this fraction of its distance, if farther
     max_rotation_deg: float = 30.0    # gate: largest rotation change
+    restart_deg: float = 15.0         # a fit failing the gate: ICP again from 6 turns by this
 
     def validate(self):
         """Raise ValueError with a readable message if a setting is out of range."""
@@ -72,6 +79,9 @@ REASONS = ('model_behind_camera', 'few_visible_points', 'few_depth_points',
            'few_correspondences', 'non_finite', 'inliers', 'residual', 'shift', 'rotation')
 
 
+RESTART_REASONS = ('inliers', 'residual', 'rotation')  # a fit that ran but failed the gate
+
+
 @dataclass
 class DepthFit:
     """Outcome of one refinement; ``R``, ``t`` are the RGB pose when not ``accepted``."""
@@ -82,7 +92,7 @@ class DepthFit:
     reason: str                   # 'ok' or why the RGB pose stands (REASONS)
     inlier_fraction: float = 0.0  # inliers / visible model points at the refined pose
     rms_m: float = float('nan')   # point-to-plane RMS of the inliers, metres
-    shift_m: float = 0.0          # move of the object's centre, metres
+    shift_m: float = 0.0          # move of the object's centre across its ray, metres
     rotation_deg: float = 0.0     # rotation change, degrees
     depth_points: int = 0         # depth points the fit used
     visible_points: int = 0       # visible model points
@@ -90,12 +100,16 @@ class DepthFit:
     ms: float = 0.0               # wall-clock of the refinement
 
 
-def model_spacing(points):
-    """Median distance (m) from each model point ``(P, 3)`` to its nearest neighbour."""
+def model_spacing(points, percentile=90):
+    """Distance (m) from a model point ``(P, 3)`` to its nearest neighbour: a percentile.
+
+    A high percentile: the sparse parts of an uneven sample (a mesh's vertices) must not leave
+    z-buffer cells empty.
+    """
     points = np.asarray(points, np.float64)
     if len(points) < 2:
         return 0.0
-    return float(np.median(cKDTree(points).query(points, k=2)[0][:, 1]))
+    return float(np.percentile(cKDTree(points).query(points, k=2)[0][:, 1], percentile))
 
 
 def point_normals(points, neighbours=12):
@@ -168,35 +182,47 @@ def silhouette(camera_points, K, cell_px, margin_px, image_shape):
     return (y0, y1, x0, x1), grid[rows[:, None], cols[None, :]] > 0
 
 
-def depth_normals(depth, K, offset, window_px, stride=1):
-    """Points ``(h, w, 3)`` m and unit normals ``(h, w, 3)`` (towards the camera) of a region.
+def depth_offset(camera_points, depth, K, window_m, bin_m=0.005):
+    """Most common ``measured - model`` depth (m) at the points' pixels, or None.
 
-    ``depth`` ``(h, w)`` m (0 = none) holds every ``stride``-th pixel of a region whose
-    top-left pixel is ``offset`` ``(x, y)``. Normals come from the depth smoothed by a normalised box filter of
-    ``window_px``; pixels whose smoothing mixes surfaces (> 1 cm off) get a zero normal.
+    The points' depths ``(P,)`` against the depth at their pixels: the visible surface gives
+    one peak (the pose's depth error); hidden points and occluders spread elsewhere. The peak
+    of a histogram of ``bin_m`` bins within +- ``window_m``, refined by the median of its
+    neighbourhood.
     """
-    valid = (depth > 0).astype(np.float32)
-    size = (window_px, window_px)
-    weight = cv2.boxFilter(valid, -1, size, normalize=True, borderType=cv2.BORDER_CONSTANT)
-    smooth = cv2.boxFilter(depth * valid, -1, size, normalize=True,
-                           borderType=cv2.BORDER_CONSTANT) / np.maximum(weight, 1e-6)
-    rows, cols = np.mgrid[:depth.shape[0], :depth.shape[1]].astype(np.float32)
-    rays_x = (cols * stride + offset[0] - K[0, 2]) / K[0, 0]
-    rays_y = (rows * stride + offset[1] - K[1, 2]) / K[1, 1]
-    cloud = np.stack([rays_x * smooth, rays_y * smooth, smooth], axis=-1)
-    step = 2
-    du = np.zeros_like(cloud)
-    dv = np.zeros_like(cloud)
-    du[:, step:-step] = cloud[:, 2 * step:] - cloud[:, :-2 * step]
-    dv[step:-step] = cloud[2 * step:] - cloud[:-2 * step]
-    normals = np.cross(du, dv)
-    norm = np.linalg.norm(normals, axis=-1, keepdims=True)
-    good = (norm[..., 0] > 0) & (weight > 0.6) & (np.abs(smooth - depth) < 0.01)
-    normals = np.where(good[..., None], normals / np.maximum(norm, 1e-12), 0.0)
-    facing = np.sum(normals * cloud, axis=-1, keepdims=True) > 0
-    normals = np.where(facing, -normals, normals)
-    points = np.stack([rays_x * depth, rays_y * depth, depth], axis=-1)
-    return points, normals
+    uv = np.round(_project(camera_points, K)).astype(np.int64)
+    height, width = depth.shape
+    inside = (uv[:, 0] >= 0) & (uv[:, 0] < width) & (uv[:, 1] >= 0) & (uv[:, 1] < height)
+    measured = depth[uv[inside, 1], uv[inside, 0]]
+    difference = (measured - camera_points[inside, 2])[measured > 0]
+    difference = difference[np.abs(difference) < window_m]
+    if len(difference) < 3:
+        return None
+    counts, edges = np.histogram(difference, bins=max(1, int(2 * window_m / bin_m)),
+                                 range=(-window_m, window_m))
+    peak = (edges[np.argmax(counts)] + edges[np.argmax(counts) + 1]) / 2.0
+    return float(np.median(difference[np.abs(difference - peak) < 1.5 * bin_m]))
+
+
+def in_front_of_depth(camera_points, depth, K, tolerance_m):
+    """Mask ``(P,)``: points not hidden behind the measured surface (occluders, far side).
+
+    A point is hidden when the depth at its pixel is more than ``tolerance_m`` nearer than it;
+    a pixel without depth hides nothing; a point outside the image is hidden.
+    """
+    uv = np.round(_project(camera_points, K)).astype(np.int64)
+    height, width = depth.shape
+    inside = (uv[:, 0] >= 0) & (uv[:, 0] < width) & (uv[:, 1] >= 0) & (uv[:, 1] < height)
+    measured = np.zeros(len(camera_points), np.float32)
+    measured[inside] = depth[uv[inside, 1], uv[inside, 0]]
+    return inside & ((measured <= 0) | (camera_points[:, 2] < measured + tolerance_m))
+
+
+def half_window(settings, diameter, model_z):
+    """Half the depth range (m) searched around the model: ``window`` x diameter + its extent."""
+    model_z = np.asarray(model_z)
+    z = model_z[:, 2] if model_z.ndim == 2 else model_z
+    return settings.window * diameter + (z.max() - z.min()) / 2.0
 
 
 def tukey_weights(residuals, scale):
@@ -229,20 +255,44 @@ class DepthRefiner:
         start = time.perf_counter()
         R0, t0 = np.asarray(R, np.float64), np.asarray(t, np.float64)
         K = np.asarray(K, np.float64)
-        fit = self._fit(R0, t0, np.nan_to_num(np.asarray(depth_m, np.float32)), K)
-        if fit.accepted and not (np.isfinite(fit.R).all() and np.isfinite(fit.t).all()):
-            fit.accepted, fit.reason = False, 'non_finite'
-        if fit.accepted:
-            self._gate(fit, R0, t0)
+        depth = np.nan_to_num(np.asarray(depth_m, np.float32))
+        fit = self._checked(R0, t0, R0, t0, depth, K)
+        if not fit.accepted and fit.reason in RESTART_REASONS:
+            fit = self._restarts(fit, R0, t0, depth, K)
         if not fit.accepted:
             fit.R, fit.t = R0, t0
         fit.ms = (time.perf_counter() - start) * 1e3
         return fit
 
+    def _checked(self, R, t, R0, t0, depth, K):
+        """ICP from ``R``, ``t``, then the gate against the RGB pose ``R0``, ``t0``."""
+        fit = self._fit(R, t, depth, K)
+        if fit.accepted and not (np.isfinite(fit.R).all() and np.isfinite(fit.t).all()):
+            fit.accepted, fit.reason = False, 'non_finite'
+        if fit.accepted:
+            self._gate(fit, R0, t0)
+        return fit
+
+    def _restarts(self, first, R0, t0, depth, K):
+        """ICP again from the RGB pose turned about its centre; the best passing fit, or first.
+
+        For the frames whose fit failed the gate (a rotation outside ICP's reach): turns of
+        ``restart_deg`` about the camera's x, y and z axes, each way.
+        """
+        best = first
+        centre = R0 @ self.centre + t0
+        for axis in np.vstack([np.eye(3), -np.eye(3)]):
+            turn = cv2.Rodrigues(np.radians(self.settings.restart_deg) * axis.reshape(3, 1))[0]
+            fit = self._checked(turn @ R0, centre - turn @ (R0 @ self.centre), R0, t0, depth, K)
+            if fit.accepted and (not best.accepted
+                                 or fit.inlier_fraction > best.inlier_fraction):
+                best = fit
+        return best
+
     def _cell_px(self, camera, K):
-        """z-buffer cell side, pixels: two point spacings at the points' median depth."""
+        """z-buffer cell side, pixels: 1.5 point spacings at the points' median depth."""
         depth = max(float(np.median(camera[:, 2])), 0.05)
-        return max(2.0, 2.0 * K[0, 0] * self.spacing / depth)
+        return max(2.0, 1.5 * K[0, 0] * self.spacing / depth)
 
     def _visible(self, R, camera, K):
         """Mask ``(P,)`` of the model points seen from the camera (``camera``: (P, 3) m)."""
@@ -254,29 +304,39 @@ class DepthRefiner:
         return visible
 
     def _fit(self, R, t, depth, K):
-        """Select the points, shift along the ray, run ICP; DepthFit with accepted = ran."""
+        """Place the object along its ray, select the points, run ICP (accepted = it ran)."""
         s = self.settings
         camera = self.points @ R.T + t
         if np.any(camera[:, 2] <= 0.01):
             return DepthFit(R, t, False, 'model_behind_camera')
         visible = self._visible(R, camera, K)
-        region = silhouette(camera, K, self._cell_px(camera, K), s.margin_px, depth.shape)
-        if visible.sum() < s.min_points or region is None:
+        if visible.sum() < s.min_points:
             return DepthFit(R, t, False, 'few_visible_points', visible_points=int(visible.sum()))
-        targets, normals = self._targets(depth, K, region, camera[visible, 2])
-        if len(targets) < s.min_points:
-            return DepthFit(R, t, False, 'few_depth_points', depth_points=len(targets),
+        # PnP errs mostly in depth, by up to metres when the corners are a few px off: move the
+        # object along the ray through its centre, first coarsely over the whole search range
+        # (the 2D position is trusted), then finely
+        for window, step in ((max(s.search_m, s.search_fraction * t[2]), 0.01),
+                             (half_window(s, self.diameter, camera), 0.005)):
+            offset = depth_offset(camera[visible], depth, K, window, step)
+            if offset is None:
+                return DepthFit(R, t, False, 'few_depth_points', visible_points=int(visible.sum()))
+            t = t * (1.0 + offset / t[2])
+            camera = self.points @ R.T + t
+        region = silhouette(camera, K, self._cell_px(camera, K), s.margin_px, depth.shape)
+        targets = (self._targets(depth, K, region, camera[visible, 2]) if region is not None
+                   else np.zeros((0, 3)))
+        visible &= in_front_of_depth(camera, depth, K, s.occlusion_tolerance * self.diameter)
+        if len(targets) < s.min_points or visible.sum() < s.min_points:
+            return DepthFit(R, t, False, 'few_depth_points' if len(targets) < s.min_points
+                            else 'few_visible_points', depth_points=len(targets),
                             visible_points=int(visible.sum()))
-        # move along the ray through the centre so that the median depths agree
-        scale = 1.0 + (np.median(targets[:, 2]) - np.median(camera[visible, 2])) / t[2]
-        t = t * scale
-        model = self.points[visible]
-        if len(model) > s.max_model_points:
-            model = model[np.linspace(0, len(model) - 1, s.max_model_points).astype(np.int64)]
-        return self._icp(R, t, model, targets, normals)
+        index = np.flatnonzero(visible)
+        if len(index) > s.max_model_points:
+            index = index[np.linspace(0, len(index) - 1, s.max_model_points).astype(np.int64)]
+        return self._icp(R, t, self.points[index], self.normals[index], targets)
 
     def _targets(self, depth, K, region, model_z):
-        """Depth points ``(N, 3)`` m and normals ``(N, 3)`` inside the silhouette.
+        """Depth points ``(N, 3)`` m inside the silhouette, back-projected.
 
         The region is decimated by an integer stride so that about ``max_targets`` pixels
         remain (a near object costs no more than a far one).
@@ -285,18 +345,22 @@ class DepthRefiner:
         (y0, y1, x0, x1), mask = region
         patch = depth[y0:y1, x0:x1]
         centre_z = float(np.median(model_z))
-        half = s.window * self.diameter + (model_z.max() - model_z.min()) / 2.0
+        half = half_window(s, self.diameter, model_z)
         keep = mask & (patch > 0) & (np.abs(patch - centre_z) < half)
         stride = max(1, int(round(np.sqrt(keep.sum() / s.max_targets))))
-        keep, patch = keep[::stride, ::stride], patch[::stride, ::stride]
-        window = max(3, int(round(s.normal_window_px / stride)) | 1)
-        points, normals = depth_normals(np.where(keep, patch, 0.0).astype(np.float32), K,
-                                        (x0, y0), window, stride)
-        keep &= np.any(normals != 0.0, axis=-1)
-        return points[keep].astype(np.float64), normals[keep].astype(np.float64)
+        rows, cols = np.nonzero(keep[::stride, ::stride])
+        z = patch[rows * stride, cols * stride].astype(np.float64)
+        u, v = cols * stride + x0, rows * stride + y0
+        return np.stack([(u - K[0, 2]) * z / K[0, 0], (v - K[1, 2]) * z / K[1, 1], z], axis=1)
 
-    def _icp(self, R, t, model, targets, normals):
-        """Point-to-plane ICP of ``model`` ``(V, 3)`` (model frame) onto the depth points."""
+    def _icp(self, R, t, model, model_normals, targets):
+        """Point-to-plane ICP of ``model`` ``(V, 3)`` (model frame) onto the depth points.
+
+        The planes are the model points' own (normals ``(V, 3)``, model frame): the depth's
+        normals are unreliable along the object's outline, where a small object has many of
+        its points. Residual ``n . (s - q)``; its derivative by a turn ``w`` about the
+        centroid ``c`` (normal and point both turn) is ``(q - c) x n``, by a shift ``n``.
+        """
         s = self.settings
         tree = cKDTree(targets, balanced_tree=False, compact_nodes=False)  # built fastest
         reach = s.max_correspondence * self.diameter
@@ -308,12 +372,12 @@ class DepthRefiner:
             if found.sum() < s.min_points:
                 return DepthFit(R, t, False, 'few_correspondences', depth_points=len(targets),
                                 visible_points=len(model), iterations=iteration)
-            src, n = source[found], normals[index[found]]
-            residual = np.sum(n * (src - targets[index[found]]), axis=1)
+            src, n, q = source[found], model_normals[found] @ R.T, targets[index[found]]
+            residual = np.sum(n * (src - q), axis=1)
             mad = 1.4826 * np.median(np.abs(residual - np.median(residual)))
             weight = tukey_weights(residual, np.clip(4.685 * mad, 0.003, reach))
             centroid = src.mean(axis=0)
-            jacobian = np.hstack([np.cross(src - centroid, n), n])  # (M, 6): d r / (w, tau)
+            jacobian = np.hstack([np.cross(q - centroid, n), n])  # (M, 6): d r / (w, tau)
             A = jacobian.T @ (jacobian * weight[:, None])
             A += np.eye(6) * (1e-6 + 1e-4 * np.trace(A) / 6.0)
             step = np.linalg.solve(A, -jacobian.T @ (weight * residual))
@@ -323,24 +387,27 @@ class DepthRefiner:
                 break
         fit = DepthFit(R, t, True, 'ok', depth_points=len(targets), visible_points=len(model),
                        iterations=iteration)
-        self._score(fit, model, targets, normals, tree)
+        self._score(fit, model, model_normals, targets, tree)
         return fit
 
-    def _score(self, fit, model, targets, normals, tree):
+    def _score(self, fit, model, model_normals, targets, tree):
         """Inlier fraction and inlier point-to-plane RMS at the fitted pose."""
         source = model @ fit.R.T + fit.t
         distance, index = tree.query(source, distance_upper_bound=self.settings.inlier_m)
         inlier = np.isfinite(distance)
         fit.inlier_fraction = float(inlier.mean())
         if inlier.any():
-            residual = np.sum(normals[index[inlier]] * (source[inlier] - targets[index[inlier]]),
-                              axis=1)
+            residual = np.sum((model_normals[inlier] @ fit.R.T)
+                              * (source[inlier] - targets[index[inlier]]), axis=1)
             fit.rms_m = float(np.sqrt(np.mean(residual ** 2)))
 
     def _gate(self, fit, R0, t0):
         """Accept the fit only if it is good and close to the RGB pose (sets reason)."""
         s = self.settings
-        fit.shift_m = float(np.linalg.norm((fit.R - R0) @ self.centre + fit.t - t0))
+        before, after = R0 @ self.centre + t0, fit.R @ self.centre + fit.t
+        ray = before / np.linalg.norm(before)
+        move = after - before
+        fit.shift_m = float(np.linalg.norm(move - (move @ ray) * ray))  # across the ray
         fit.rotation_deg = rotation_angle_deg(fit.R @ R0.T)
         checks = (('inliers', fit.inlier_fraction >= s.min_inlier_fraction),
                   ('residual', fit.rms_m <= s.max_rms_m),

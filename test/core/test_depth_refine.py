@@ -63,13 +63,17 @@ def test_icp_recovers_an_offset_in_front_of_the_surface_and_survives_holes():
     assert shift < 0.003 and angle < 2.5, (shift, angle)
 
 
-def test_gate_refuses_the_depth_of_a_different_object():
-    """A sphere where the box should be: the box's corners and faces find no support."""
-    depth = noisy(sphere_depth(TRUE_T + [0.0, 0.0, 0.01], 0.05, K, SHAPE, 0.9))
+@pytest.mark.parametrize('scene', ['ball', 'board'])
+def test_gate_refuses_the_depth_of_a_different_object(scene):
+    """A ball or a flat board where the box should be: the box's faces find little support."""
+    if scene == 'ball':
+        depth = sphere_depth(TRUE_T + [0.0, 0.0, 0.08], 0.12, K, SHAPE, 0.9)
+    else:
+        depth = np.full(SHAPE, TRUE_T[2], np.float32)
     R0, t0 = offset_pose()
-    fit = refiner().refine(R0, t0, depth, K)
+    fit = refiner().refine(R0, t0, noisy(depth), K)
     assert not fit.accepted, fit
-    assert fit.reason in ('inliers', 'residual')
+    assert fit.reason in ('inliers', 'residual', 'rotation')
     np.testing.assert_array_equal(fit.t, t0)
     np.testing.assert_array_equal(fit.R, R0)
 
@@ -84,15 +88,22 @@ def test_gate_refuses_a_wall_far_behind_and_an_empty_frame():
     np.testing.assert_array_equal(empty.t, t0)
 
 
-def test_gate_refuses_a_large_jump():
-    """The box 12 cm deeper than the RGB pose says: a good fit, but too far to trust."""
-    far_t = TRUE_T * (1.0 + 0.12 / TRUE_T[2])
-    depth = noisy(depth_of_box(far_t))
-    settings = RefineSettings(window=2.0, max_shift=0.5)
+def test_a_depth_error_of_decimetres_is_found_along_the_ray():
+    """PnP's depth can be far off while its 2D position is right: the search covers it."""
+    deeper = TRUE_T * (1.0 + 0.15 / TRUE_T[2])
+    fit = refiner().refine(TRUE_R, deeper, noisy(depth_of_box(wall_m=1.2)), K)
+    assert fit.accepted and centre_error(fit.R, fit.t)[0] < 0.003, fit
+    assert fit.shift_m < 0.005  # the move was along the ray
+
+
+def test_gate_refuses_a_move_across_the_ray():
+    """The box 1 cm beside where the RGB pose puts it, with a gate allowing 4 mm."""
+    settings = RefineSettings(max_shift=0.004 / float(np.linalg.norm(BOX)), restart_deg=0.0)
+    beside = TRUE_T + [0.01, 0.0, 0.0]
     fit = DepthRefiner(box_surface_points(BOX), float(np.linalg.norm(BOX)), settings).refine(
-        TRUE_R, TRUE_T, depth, K)
+        TRUE_R, beside, noisy(depth_of_box(wall_m=0.9)), K)
     assert not fit.accepted and fit.reason == 'shift', fit
-    assert fit.shift_m > 0.1
+    assert fit.shift_m > 0.006
 
 
 def test_nan_depth_counts_as_missing():
@@ -115,7 +126,7 @@ def test_back_of_the_box_is_not_visible(rotation):
     fit = refiner()
     visible = fit._visible(R, camera, K)
     assert (visible & ~facing).sum() < 0.1 * visible.sum()
-    assert (visible & facing).sum() > 0.8 * facing.sum()
+    assert (visible & facing).sum() > 0.75 * facing.sum()
     # the z-buffer alone hides the far side too
     hidden = ~visible_points(camera, K, 6.0, 0.25 * fit.diameter)
     assert (hidden & ~facing).sum() > 0.5 * (~facing).sum()
