@@ -95,6 +95,8 @@ def test_tiny_object_run_learns_and_exports_a_loadable_model(data, tmp_path):
     report = data.evaluate(predictor(trainer.model, 'cpu'))
     assert report['task'] == 'object' and report['frames_in'] == 6
     assert 0.0 <= report['add_acc'] <= 1.0
+    # the built-in test frames carry aligned depth: the RGB-D line is scored too
+    assert report['rgbd']['depth_frames'] == 6 and 0.0 <= report['rgbd']['add_acc'] <= 1.0
 
 
 def test_bop_dataset_as_the_real_domain(tmp_path):
@@ -114,6 +116,8 @@ def test_bop_dataset_as_the_real_domain(tmp_path):
     assert data.mesh.name == 'obj_000001'
     np.testing.assert_allclose(data.mesh.bbox_size * 1000, BOXES[1][1], rtol=1e-5)  # mm -> m
     assert all(frame['mask'] is not None for frame in data.test)  # rendered where missing
+    with_depth = [f for f in data.test if f.get('depth_mm') is not None]  # BOP depth/ read
+    assert with_depth and all(f['depth_mm'].dtype == np.uint16 for f in with_depth)
     assert data.train['twin'].shape == (5, 64, 64, 3) and data.train['twin'].any()
 
 
