@@ -45,9 +45,9 @@ def main(argv=None):
                                          'crop_centre_error_mm', 'add_acc', 'proj2d_acc')
         if k in report), report['frames_in'], args.out)
     if report.get('rgbd'):
-        LOGGER.info('RGB-D (refined by aligned depth): %s', ', '.join(
-            f"{k} {report['rgbd'][k]:.4g}" for k in ('add_acc', 'cm5deg5_acc', 'proj2d_acc',
-                                                      'refined')))
+        keys = ('add_acc', 'cm5deg5_acc', 'proj2d_acc', 'refined')
+        LOGGER.info('RGB-D (refined by aligned depth): %s',
+                    ', '.join(f"{k} {report['rgbd'][k]:.4g}" for k in keys))
     return 0
 
 

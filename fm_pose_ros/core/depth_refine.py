@@ -12,10 +12,11 @@ Steps of ``DepthRefiner.refine``:
 1. Visible model points: points whose normal faces the camera (normals of the point sample by
    PCA of its 12 nearest neighbours, turned away from the centroid: right for the convex
    parts of an object), then z-buffered on a coarse grid (a cell is 1.5 point spacings wide,
-   the spacing of the sample's sparse parts) against self-occlusion: a point is visible when it lies within ``visible_tolerance``
-   x diameter of the nearest facing point of its 3 x 3 cells. After the shift of step 3, a
-   point more than ``occlusion_tolerance`` x diameter behind the measured depth at its pixel
-   is hidden too (an occluder, or a far side the z-buffer missed).
+   the spacing of the sample's sparse parts) against self-occlusion: a point is visible when
+   it lies within ``visible_tolerance`` x diameter of the nearest facing point of its 3 x 3
+   cells. After the shift of step 3, a point more than ``occlusion_tolerance`` x diameter
+   behind the measured depth at its pixel is hidden too (an occluder, or a far side the
+   z-buffer missed).
 2. Silhouette: the grid cells holding projected points, closed and dilated by ``margin_px``
    (the RGB pose's 2D error), as a pixel mask.
 3. Depth points: the silhouette's pixels whose depth lies within ``window`` x diameter (plus
@@ -46,6 +47,9 @@ class RefineSettings:
     """ICP and gate settings; lengths marked ``x diameter`` scale with the object."""
 
     iterations: int = 20              # ICP iterations at most
+    converged_m: float = 3e-4         # ... or until a step moves less than this
+    converged_deg: float = 0.2        # ... and turns less than this
+    neighbour_eps: float = 0.0        # approximate nearest neighbours (cKDTree eps)
     margin_px: float = 6.0            # silhouette dilation: the RGB pose's 2D error, pixels
     window: float = 0.75              # depth points within this x diameter of the model depth
     visible_tolerance: float = 0.25   # z-buffer tolerance, x diameter
@@ -113,7 +117,7 @@ def model_spacing(points, percentile=90):
 
 
 def point_normals(points, neighbours=12):
-    """Unit normals ``(P, 3)`` of a point sample ``(P, 3)``: PCA of the nearest neighbours.
+    """Estimate unit normals ``(P, 3)`` of a point sample ``(P, 3)`` by PCA of neighbours.
 
     Each normal is the direction of least spread of the point's neighbourhood, turned away
     from the centroid (outward on the convex parts of an object).
@@ -315,8 +319,9 @@ class DepthRefiner:
         # PnP errs mostly in depth, by up to metres when the corners are a few px off: move the
         # object along the ray through its centre, first coarsely over the whole search range
         # (the 2D position is trusted), then finely
-        for window, step in ((max(s.search_m, s.search_fraction * t[2]), 0.01),
-                             (half_window(s, self.diameter, camera), 0.005)):
+        fine = half_window(s, self.diameter, camera)
+        for window, step in ((max(s.search_m, s.search_fraction * t[2], fine), 0.01),
+                             (fine, 0.005)):
             offset = depth_offset(camera[visible], depth, K, window, step)
             if offset is None:
                 return DepthFit(R, t, False, 'few_depth_points', visible_points=int(visible.sum()))
@@ -367,7 +372,7 @@ class DepthRefiner:
         iteration = 0
         for iteration in range(1, s.iterations + 1):
             source = model @ R.T + t
-            distance, index = tree.query(source, distance_upper_bound=reach)
+            distance, index = tree.query(source, eps=s.neighbour_eps, distance_upper_bound=reach)
             found = np.isfinite(distance)
             if found.sum() < s.min_points:
                 return DepthFit(R, t, False, 'few_correspondences', depth_points=len(targets),
@@ -383,7 +388,8 @@ class DepthRefiner:
             step = np.linalg.solve(A, -jacobian.T @ (weight * residual))
             turn = cv2.Rodrigues(step[:3].reshape(3, 1))[0]
             R, t = turn @ R, turn @ (t - centroid) + centroid + step[3:]
-            if np.linalg.norm(step[3:]) < 1e-4 and np.linalg.norm(step[:3]) < 1e-3:
+            if (np.linalg.norm(step[3:]) < s.converged_m
+                    and np.linalg.norm(step[:3]) < np.radians(s.converged_deg)):
                 break
         fit = DepthFit(R, t, True, 'ok', depth_points=len(targets), visible_points=len(model),
                        iterations=iteration)

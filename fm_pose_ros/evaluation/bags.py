@@ -7,11 +7,12 @@ with ``deserialize_message``, so a replay publishes exactly what was recorded. T
 with the same stamp per frame): the Image, its CameraInfo and the ground truth: hand
 joints as a PoseArray in metres (depth image), or the object pose as a
 PoseStamped in metres (colour image); an object bag may also hold depth aligned to the colour
-image (16UC1 mm or 32FC1 m) on ``/camera/aligned_depth_to_color/image_raw``. A bag is written as ``.<name>.<random>/<name>`` (so
-its data file already has its final name, ``<name>.mcap`` or ``<name>.db3``), its mcap chunk
-CRCs are filled in, and the folder is renamed to ``<name>`` at the end: an error never leaves
-a half-written bag behind. Reading verifies the bag first (bag_integrity): a damaged bag is
-refused, or its damaged chunks skipped when asked.
+image (16UC1 mm or 32FC1 m) on ``/camera/aligned_depth_to_color/image_raw``. A bag is
+written as ``.<name>.<random>/<name>`` (so its data file already has its final name,
+``<name>.mcap`` or ``<name>.db3``), its mcap chunk CRCs are filled in, and the folder is
+renamed to ``<name>`` at the end: an error never leaves a half-written bag behind. Reading
+verifies the bag first (bag_integrity): a damaged bag is refused, or its damaged chunks
+skipped when asked.
 """
 
 import os
@@ -177,7 +178,7 @@ def _write_messages(tmp, frames, rate_hz, start_ns, storage, topics, msg_types, 
 
 
 def _add_connections(writer, topics, msg_types):
-    """Connections of the roles every bag of the task has (all but OPTIONAL_ROLES)."""
+    """Add the connections of the roles every bag of the task has (not OPTIONAL_ROLES)."""
     return {role: _connection(writer, topics[role], msgtype)
             for role, (msgtype, _) in msg_types.items() if role not in OPTIONAL_ROLES}
 

@@ -409,7 +409,7 @@ def replay_pass(args, messages, with_depth=False):
 
 
 def rgbd_report(args, messages, truth, model):
-    """The replay with the aligned depth: RGBD_KEYS, ``depth_frames``, node stats, problems."""
+    """Replay with the aligned depth; return RGBD_KEYS, ``depth_frames``, node stats, problems."""
     result, node_stats = replay_pass(args, messages, with_depth=True)
     report, _ = evaluate(result, truth, len(messages['image']), model)
     rgbd = {key: report[key] for key in RGBD_KEYS}

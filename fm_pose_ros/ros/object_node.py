@@ -73,7 +73,7 @@ class ObjectNode(PoseNode):
         super().__init__('object_node', **kwargs)
 
     def _make_extra_inputs(self, mode, depth):
-        """The depth subscription (``use_depth``): raw frames into the stamp pairer."""
+        """Subscribe to the depth (``use_depth``): raw frames go into the stamp pairer."""
         self.depth_pairer = StampPairer(self.params['depth_tolerance_s'] * NS_PER_S,
                                         self.params['depth_wait_s'])
         if not self.params['use_depth']:

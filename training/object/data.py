@@ -269,7 +269,7 @@ class ObjectTrainingData:
                     estimate.R, estimate.t, frame['depth_mm'] * np.float32(1e-3), frame['K'])
                 fits.append(fit)
                 rgbd.append(missing if fit is None else (fit.R, fit.t))
-        report = {'task': 'object', 'frames_in': len(frames), **self._metrics(frames, rgb),
+        report = {'task': 'object', 'frames_in': len(frames), **self.pose_metrics(frames, rgb),
                   'latency_ms': latency_stats(latency), 'fps': float('nan'),
                   'estimate_ms_per_frame': float(np.mean(latency))}
         if fits:
@@ -277,7 +277,7 @@ class ObjectTrainingData:
                                                 if f.get('depth_mm') is not None], rgbd, fits)
         return report
 
-    def _metrics(self, frames, poses):
+    def pose_metrics(self, frames, poses):
         """object_metrics of ``poses`` [(R, t)] (NaN = not found) against the frames' truth."""
         pred_R, pred_t = np.array([R for R, _ in poses]), np.array([t for _, t in poses])
         metrics = object_metrics(pred_R, pred_t, [f['R'] for f in frames],
@@ -293,7 +293,7 @@ class ObjectTrainingData:
         reasons = {}
         for fit in ran:
             reasons[fit.reason] = reasons.get(fit.reason, 0) + 1
-        return {**self._metrics(frames, poses), 'depth_frames': len(frames),
+        return {**self.pose_metrics(frames, poses), 'depth_frames': len(frames),
                 'refined': float(np.mean([f.accepted for f in ran])) if ran else float('nan'),
                 'refine_ms': latency_stats([f.ms for f in ran]), 'reasons': reasons}
 

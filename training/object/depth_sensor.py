@@ -66,7 +66,7 @@ def scene_depth(rng, object_depth, occluders, K, scene=SceneDepth()):
 
 
 def apply_sensor(rng, depth, sensor=DepthSensor()):
-    """What the sensor reports of a clean depth ``(H, W)`` m: ``(H, W)`` uint16 mm."""
+    """Return what the sensor reports of a clean depth ``(H, W)`` m: ``(H, W)`` uint16 mm."""
     height, width = depth.shape
     valid = (depth > 0) & (depth < sensor.max_range_m)
     sigma = rng.uniform(*sensor.noise_per_m2) * depth.astype(np.float64) ** 2
@@ -86,7 +86,7 @@ def _edge_holes(rng, depth, sensor):
 
 
 def _blobs(rng, height, width, sensor):
-    """Filled ellipses of no depth anywhere in the frame."""
+    """Draw filled ellipses of no depth anywhere in the frame (a mask)."""
     mask = np.zeros((height, width), np.uint8)
     for _ in range(int(rng.integers(sensor.blobs[0], sensor.blobs[1] + 1))):
         centre = (int(rng.integers(0, width)), int(rng.integers(0, height)))
@@ -104,5 +104,5 @@ def _shift(rng, depth_mm, limit_px):
 
 
 def sensor_depth(rng, object_depth, occluders, K, scene=SceneDepth(), sensor=DepthSensor()):
-    """The aligned depth a real-like frame comes with: ``(H, W)`` uint16 mm, 0 = none."""
+    """Return the aligned depth of a real-like frame: ``(H, W)`` uint16 mm, 0 = none."""
     return apply_sensor(rng, scene_depth(rng, object_depth, occluders, K, scene), sensor)

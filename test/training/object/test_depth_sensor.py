@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from fm_pose_ros.core.depth_refine import DepthRefiner, rotation_angle_deg
-from training.object.depth_sensor import apply_sensor, DepthSensor, scene_depth
 from training.object.datasets import K_LINEMOD
+from training.object.depth_sensor import apply_sensor, DepthSensor, scene_depth
 
 SHAPE = (480, 640)
 

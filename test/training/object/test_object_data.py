@@ -159,6 +159,12 @@ def test_tiny_dense_head_run_exports_and_the_study_tools_tabulate_it(tmp_path):
     lines = sweep.read_text().strip().splitlines()
     assert [tuple(cell.strip() for cell in line.split('|')[1:3]) for line in lines[-4:]] == [
         ('0', 'none'), ('2', 'none'), ('0', '+-10'), ('2', '+-10')]
+    from training.tools import depth_sweep
+    depth = tmp_path / 'depth.md'
+    assert depth_sweep.main(['--weights', rows[0]['weights'], '--variant', 'defaults:',
+                             'loose:min_inlier_fraction=0.3', '--out', str(depth)]) == 0
+    names = [line.split('|')[1].strip() for line in depth.read_text().splitlines()[-3:]]
+    assert names == ['RGB (PnP)', 'RGB-D, defaults', 'RGB-D, loose']
 
 
 def test_the_study_tool_refuses_a_folder_without_weights_in_one_line(tmp_path, capsys):
