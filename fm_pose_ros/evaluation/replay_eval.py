@@ -389,6 +389,7 @@ def run_replay(args):
     if messages.get('depth') and not report['problems']:
         report['rgbd'] = rgbd_report(args, messages, truth, model)
         report['problems'] += report['rgbd']['problems']
+        report['notes'] += report['rgbd'].get('notes', [])
     return report, latency
 
 
@@ -417,6 +418,12 @@ def rgbd_report(args, messages, truth, model):
                 problems=[f'RGB-D pass: {p}' for p in report['problems']])
     if node_stats is not None:
         rgbd['node_stats'] = node_stats
+    late = (node_stats or {}).get('depth_late', 0)
+    if late:  # measured: a default Fast DDS publisher delays one of two large frames
+        rgbd['notes'] = [f'{late} frames kept the RGB pose: their depth frame came too late. '
+                         'Large colour and depth frames back to back need the publisher-side '
+                         'profile: FASTDDS_DEFAULT_PROFILES_FILE=config/fastdds_large_frames.xml '
+                         'for replay_eval (docs/cameras.md)']
     return rgbd
 
 
