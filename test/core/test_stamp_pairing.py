@@ -62,10 +62,10 @@ def test_out_of_tolerance_when_the_stream_has_moved_past():
 
 
 def test_a_stale_stream_is_missing_but_a_kept_frame_still_pairs():
-    now = [0.0]
-    p = StampPairer(10 * MS, 0.5, live_s=1.0, clock=lambda: now[0])
+    clock = [0.0]
+    p = StampPairer(10 * MS, 0.5, live_s=1.0, clock=lambda: clock[0])
     p.add(STAMP, 'kept')
-    now[0] = 5.0  # no depth for 5 s: not live
+    clock[0] = 5.0  # no depth for 5 s: not live
     assert p.match(STAMP + 1 * MS).payload == 'kept'
     assert p.match(STAMP + 100 * MS).status == MISSING
 
