@@ -19,6 +19,10 @@ TOPIC_ARGS = (
      'image'),
     ('camera_info_topic', '/camera/camera/color/camera_info', 'CameraInfo of the image.',
      'camera_info'),
+    ('depth_topic', '/camera/camera/aligned_depth_to_color/image_raw',
+     'Depth aligned to the colour image (16UC1 mm or 32FC1 m), for the ICP refinement '
+     '(parameter use_depth); realsense-ros publishes it with align_depth.enable:=true.',
+     'depth/image'),
 )
 OUTPUT_TOPIC = 'object_pose'
 

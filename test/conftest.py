@@ -112,8 +112,11 @@ def whole_image_box(cfg, settings):
     return box_from_mask(cells, scale, cfg.stride, settings)
 
 
-def write_object_weights(path, locator_logit=OBJECT_EVERYWHERE, name='test_box'):
-    """Write the deterministic object weights (see OBJECT_SIZE) to ``path``; return it (str)."""
+def write_object_weights(path, locator_logit=OBJECT_EVERYWHERE, name='test_box', points_m=None):
+    """Write the deterministic object weights (see OBJECT_SIZE) to ``path``; return it (str).
+
+    ``points_m``: the model point sample ``(P, 3)`` m (default: the 8 cube corners).
+    """
     net = FeatureMappingNet(OBJECT_NET)
     locator = constant_locator(OBJECT_LOCATOR, locator_logit)
     settings, corners = ObjectCropSettings(), cube_corners(CUBE_M)
@@ -123,7 +126,8 @@ def write_object_weights(path, locator_logit=OBJECT_EVERYWHERE, name='test_box')
         net.h.weight.zero_()
         net.h.bias.copy_(torch.from_numpy(targets))
     info = {'name': name, 'corners_m': corners.tolist(),
-            'diameter_m': CUBE_M * 3 ** 0.5, 'symmetric': False, 'points_m': corners.tolist()}
+            'diameter_m': CUBE_M * 3 ** 0.5, 'symmetric': False,
+            'points_m': (corners if points_m is None else np.asarray(points_m)).tolist()}
     metadata = object_metadata(OBJECT_NET, locator.cfg, settings, info, trained=False)
     # float32 on disk: the predicted corners are exactly the encoded ones
     save_weights(path, weight_modules(net, locator), metadata, dtype=torch.float32)

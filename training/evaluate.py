@@ -51,6 +51,10 @@ def main(argv=None):
                                          'synthetic_mean_joint_error_mm',
                                          'crop_centre_error_mm', 'add_acc', 'proj2d_acc')
         if k in report), report['frames_in'], args.out)
+    if report.get('rgbd'):
+        keys = ('add_acc', 'cm5deg5_acc', 'proj2d_acc', 'refined')
+        LOGGER.info('RGB-D (refined by aligned depth): %s',
+                    ', '.join(f"{k} {report['rgbd'][k]:.4g}" for k in keys))
     return 0
 
 

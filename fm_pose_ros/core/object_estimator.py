@@ -11,8 +11,9 @@ around them is ~15 % too small, and re-cropping to it compounds the error each p
 locator's side is within a few per cent (docs/results_object.md, "Refinement").
 ``rotation_deg`` > 0 runs every crop also turned by +- that angle in the image plane (one
 batch of 3) and averages the 3 corner predictions in full-image pixels (test-time
-augmentation). The node, the offline evaluation and the comparison all call
-``ObjectEstimator.estimate``.
+augmentation). With an aligned depth image the PnP pose is then refined by ICP of the
+model's visible points against the depth (``core/depth_refine.py``); a poor fit leaves the RGB
+pose. The node, the offline evaluation and the comparison all call ``ObjectEstimator.estimate``.
 """
 
 from dataclasses import dataclass, replace
@@ -23,6 +24,7 @@ import torch
 
 from fm_pose_ros.core.backends import make_backend, resolve_backend, resolve_device
 from fm_pose_ros.core.camera import check_intrinsics
+from fm_pose_ros.core.depth_refine import DepthRefiner
 from fm_pose_ros.core.finite import require_finite
 from fm_pose_ros.core.letterbox import letterbox
 from fm_pose_ros.core.object_codec import (
@@ -40,7 +42,8 @@ class ObjectEstimate:
     t: np.ndarray            # (3,) metres, camera optical frame
     corners_px: np.ndarray   # (8, 2) predicted corner projections, full-image pixels
     box: object              # object_codec.BoxCrop of the last crop
-    timings_ms: dict         # {'locate', 'network', 'pnp'}
+    timings_ms: dict         # {'locate', 'network', 'pnp'} (+ 'depth' with a depth image)
+    depth_fit: object = None  # depth_refine.DepthFit when a depth image was given
 
 
 def recentred(box, corners_px, settings):
@@ -90,6 +93,15 @@ class ObjectEstimator:
         self.threshold = float(threshold)
         angle = float(rotation_deg)
         self.angles_deg = (0.0, angle, -angle) if angle else (0.0,)
+        self._depth_refiner = None
+
+    @property
+    def depth_refiner(self):
+        """The DepthRefiner of this object (its ``points_m`` and ``diameter_m``), built once."""
+        if self._depth_refiner is None:
+            info = self.metadata['object']
+            self._depth_refiner = DepthRefiner(info['points_m'], info['diameter_m'])
+        return self._depth_refiner
 
     @property
     def trained(self):
@@ -116,11 +128,13 @@ class ObjectEstimator:
         require_finite('object corners', corners)
         return corners
 
-    def estimate(self, rgb, K, box=None):
+    def estimate(self, rgb, K, box=None, depth_m=None):
         """Return an ObjectEstimate for ``rgb`` ``(H, W, 3)`` uint8 RGB and ``K`` (3, 3).
 
-        ``box`` (a BoxCrop) skips the locator. Raises NoObjectError, or camera.IntrinsicsError
-        for intrinsics implausible for the image's size.
+        ``box`` (a BoxCrop) skips the locator. ``depth_m`` ``(H, W)`` float32 metres (0 or
+        NaN = none), registered to ``rgb``: the pose is refined against it (``refine``).
+        Raises NoObjectError, or camera.IntrinsicsError for intrinsics implausible for the
+        image's size.
         """
         start = time.perf_counter()
         K = check_intrinsics(K, np.shape(rgb))
@@ -141,5 +155,16 @@ class ObjectEstimator:
         end = time.perf_counter()
         timings = {'locate': (after_locate - start) * 1e3,
                    'network': (after_net - after_locate) * 1e3, 'pnp': (end - after_net) * 1e3}
-        return ObjectEstimate(R=pose[0], t=pose[1], corners_px=corners_px, box=box,
-                              timings_ms=timings)
+        estimate = ObjectEstimate(R=pose[0], t=pose[1], corners_px=corners_px, box=box,
+                                  timings_ms=timings)
+        return estimate if depth_m is None else self.refine(estimate, depth_m, K)
+
+    def refine(self, estimate, depth_m, K):
+        """Refine ``estimate`` against ``depth_m`` ``(H, W)`` m; return it with ``depth_fit``.
+
+        ``R``, ``t`` become the depth fit's when the fit passes its gate, else stay PnP's.
+        """
+        fit = self.depth_refiner.refine(estimate.R, estimate.t, depth_m, K)
+        estimate.R, estimate.t, estimate.depth_fit = fit.R, fit.t, fit
+        estimate.timings_ms['depth'] = fit.ms
+        return estimate

@@ -6,11 +6,13 @@ Messages are stored as the CDR bytes rclpy produces (``serialize_message``) and 
 with ``deserialize_message``, so a replay publishes exactly what was recorded. Topics (all
 with the same stamp per frame): the Image, its CameraInfo and the ground truth: hand
 joints as a PoseArray in metres (depth image), or the object pose as a
-PoseStamped in metres (colour image). A bag is written as ``.<name>.<random>/<name>`` (so
-its data file already has its final name, ``<name>.mcap`` or ``<name>.db3``), its mcap chunk
-CRCs are filled in, and the folder is renamed to ``<name>`` at the end: an error never leaves
-a half-written bag behind. Reading verifies the bag first (bag_integrity): a damaged bag is
-refused, or its damaged chunks skipped when asked.
+PoseStamped in metres (colour image); an object bag may also hold depth aligned to the colour
+image (16UC1 mm or 32FC1 m) on ``/camera/aligned_depth_to_color/image_raw``. A bag is
+written as ``.<name>.<random>/<name>`` (so its data file already has its final name,
+``<name>.mcap`` or ``<name>.db3``), its mcap chunk CRCs are filled in, and the folder is
+renamed to ``<name>`` at the end: an error never leaves a half-written bag behind. Reading
+verifies the bag first (bag_integrity): a damaged bag is refused, or its damaged chunks
+skipped when asked.
 """
 
 import os
@@ -19,6 +21,7 @@ import tempfile
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseArray, PoseStamped
+import numpy as np
 from rclpy.serialization import deserialize_message, serialize_message
 from rosbags.rosbag2 import Reader, StoragePlugin, Writer, WriterError
 from rosbags.typesys import get_typestore, Stores
@@ -40,7 +43,8 @@ TASK_TOPICS = {
              'ground_truth': '/gt/hand_joints'},
     'object': {'image': '/camera/color/image_raw',
                'camera_info': '/camera/color/camera_info',
-               'ground_truth': '/gt/object_pose'},
+               'ground_truth': '/gt/object_pose',
+               'depth': '/camera/aligned_depth_to_color/image_raw'},  # optional
 }
 DEFAULT_TOPICS = TASK_TOPICS['hand']
 OBJECT_TOPICS = TASK_TOPICS['object']
@@ -50,9 +54,11 @@ INPUT_TYPES = {'image': ('sensor_msgs/msg/Image', Image),
                'camera_info': ('sensor_msgs/msg/CameraInfo', CameraInfo)}
 TASK_MSG_TYPES = {task: {**INPUT_TYPES, 'ground_truth': gt}
                   for task, gt in GROUND_TRUTH_TYPES.items()}
+TASK_MSG_TYPES['object']['depth'] = INPUT_TYPES['image']
 # ground-truth message -> hand joints (14, 3) mm, or object pose (R (3, 3), t (3,) m)
 GROUND_TRUTH_DECODERS = {PoseArray: pose_array_to_joints, PoseStamped: pose_stamped_to_pose}
 STORAGES = {'mcap': StoragePlugin.MCAP, 'sqlite3': StoragePlugin.SQLITE3}
+OPTIONAL_ROLES = ('depth',)  # written only when the frames carry it
 DEFAULT_START_NS = 1_700_000_000 * 10**9
 
 
@@ -79,12 +85,15 @@ def frame_messages(frame, stamp_ns, encoding, frame_id):
     return messages
 
 
-def object_frame_messages(frame, stamp_ns, encoding, frame_id):
+def object_frame_messages(frame, stamp_ns, encoding, frame_id, depth_encoding='16UC1'):
     """Messages of one object frame record: {role: rclpy message}, all with the same header."""
     header = Header(stamp=_stamp(stamp_ns), frame_id=frame_id)
     rgb = frame['rgb']  # (H, W, 3) uint8
     messages = {'image': rgb_image_msg(rgb, header, encoding),
                 'camera_info': camera_info_msg(frame['K'], rgb.shape[1], rgb.shape[0], header)}
+    if frame.get('depth_mm') is not None:  # aligned depth: the colour frame's header
+        messages['depth'] = depth_image_msg(np.asarray(frame['depth_mm'], np.float32), header,
+                                            depth_encoding)
     if frame.get('R') is not None and frame.get('t') is not None:
         messages['ground_truth'] = pose_stamped(frame['R'], frame['t'], header)
     return messages
@@ -105,21 +114,24 @@ def write_hand_bag(path, frames, rate_hz=30.0, start_ns=DEFAULT_START_NS, encodi
 
 
 def write_object_bag(path, frames, rate_hz=30.0, start_ns=DEFAULT_START_NS, encoding='rgb8',
-                     storage='mcap', frame_id='camera_color_optical_frame', topics=None):
+                     storage='mcap', frame_id='camera_color_optical_frame', topics=None,
+                     depth_encoding='16UC1'):
     """Write object frame records as a rosbag2 folder at ``path``; return the number of frames.
 
     ``frames``: iterable of dicts with ``rgb`` (H, W, 3) uint8 RGB, ``K`` (3, 3), the true
     pose ``R`` (3, 3) model -> camera and ``t`` (3,) m (both None or absent: no ground truth
-    message) and optionally ``stamp`` (int ns). The image is stored in ``encoding`` (one of
-    object_messages.COLOUR_ENCODINGS); stamps, log times, ``topics`` (overriding
-    OBJECT_TOPICS by role) and the temporary folder as in write_hand_bag.
+    message), optionally ``stamp`` (int ns) and ``depth_mm`` (H, W) aligned depth in mm (0 =
+    none; written in ``depth_encoding``, 16UC1 or 32FC1, with the colour frame's header). The
+    image is stored in ``encoding`` (one of object_messages.COLOUR_ENCODINGS); stamps, log
+    times, ``topics`` (overriding OBJECT_TOPICS by role) and the temporary folder as in
+    write_hand_bag.
     """
     if encoding not in COLOUR_ENCODINGS:
         raise BagError(f"encoding must be one of {', '.join(COLOUR_ENCODINGS)}, "
                        f'got {encoding!r}')
     return _write_bag(path, frames, rate_hz, start_ns, storage, 'object', topics,
                       lambda frame, stamp: object_frame_messages(frame, stamp, encoding,
-                                                                 frame_id))
+                                                                 frame_id, depth_encoding))
 
 
 def _write_bag(path, frames, rate_hz, start_ns, storage, task, topics, messages_of):
@@ -157,6 +169,8 @@ def _write_messages(tmp, frames, rate_hz, start_ns, storage, topics, msg_types, 
             log_ns = int(start_ns) + round((count - 1) * 1e9 / rate_hz)
             stamp = int(frame.get('stamp', log_ns))
             for role, msg in messages_of(frame, stamp).items():
+                if role not in connections:  # an optional topic: from its first message on
+                    connections[role] = _connection(writer, topics[role], msg_types[role][0])
                 writer.write(connections[role], log_ns, serialize_message(msg))
     for data_file in data_files(tmp, ('.mcap',)):
         stamp_mcap_crcs(data_file)
@@ -164,9 +178,13 @@ def _write_messages(tmp, frames, rate_hz, start_ns, storage, topics, msg_types, 
 
 
 def _add_connections(writer, topics, msg_types):
-    typestore = get_typestore(Stores.ROS2_KILTED)
-    return {role: writer.add_connection(topics[role], msg_types[role][0], typestore=typestore)
-            for role in msg_types}
+    """Add the connections of the roles every bag of the task has (not OPTIONAL_ROLES)."""
+    return {role: _connection(writer, topics[role], msgtype)
+            for role, (msgtype, _) in msg_types.items() if role not in OPTIONAL_ROLES}
+
+
+def _connection(writer, topic, msgtype):
+    return writer.add_connection(topic, msgtype, typestore=get_typestore(Stores.ROS2_KILTED))
 
 
 def _open_reader(path):
@@ -318,7 +336,13 @@ def frames_from_messages(messages):
 
 
 def object_frames_from_messages(messages):
-    """Object frame records (rgb, K, R and t or None, stamp) rebuilt from a read bag."""
+    """Object frame records (rgb, K, R and t or None, stamp, depth_mm) rebuilt from a bag.
+
+    ``depth_mm`` (H, W) float32 mm: the aligned depth message with the image's stamp, or None.
+    """
+    depths = {stamp_ns(m.header): m for _, m in messages.get('depth', [])}
     for record, pose in _frames(messages, 'rgb', image_to_rgb):
         R, t = pose if pose is not None else (None, None)
-        yield {**record, 'R': R, 't': t}
+        depth = depths.get(record['stamp'])
+        yield {**record, 'R': R, 't': t,
+               'depth_mm': None if depth is None else depth_to_mm(depth)}

@@ -7,6 +7,7 @@ Hand task: ``/hand_joints`` PoseArrays, decoded to joints (14, 3) mm; object tas
 ``time.perf_counter()`` seconds; stamps are header stamps in integer ns.
 """
 
+from collections import deque
 import copy
 from dataclasses import dataclass, field
 import time
@@ -54,15 +55,17 @@ class Player(Node):
     """Publishes Image + CameraInfo; records outputs as {stamp: (pose, receive time)}.
 
     ``subscribe_truth`` (listen mode) also records the ground truth on ``args.gt_topic`` and
-    the K of the CameraInfos on ``args.info_topic`` by stamp.
+    the K of the CameraInfos on ``args.info_topic`` by stamp. ``with_depth``: also publishes
+    the aligned depth on ``args.depth_out`` (object task).
     """
 
-    def __init__(self, args, subscribe_truth=False):
+    def __init__(self, args, subscribe_truth=False, with_depth=False):
         # relative topic names (the defaults) resolve inside --namespace, like the node's
         super().__init__('replay_eval', namespace=args.namespace or None)
         msg_type, self.decode = POSE_MESSAGES[args.task]
         self.image_pub = self.create_publisher(Image, args.image_out, 5)
         self.info_pub = self.create_publisher(CameraInfo, args.info_out, 5)
+        self.depth_pub = self.create_publisher(Image, args.depth_out, 5) if with_depth else None
         self.outputs, self.truth, self.camera_k = {}, {}, {}
         self.output_sub = self.create_subscription(msg_type, args.output_topic,
                                                    self._on_output, 100)
@@ -97,12 +100,12 @@ def spin_until(executor, predicate, timeout=10.0):
 class _Session:
     """rclpy context + Player + executor, closed on exit."""
 
-    def __init__(self, args, subscribe_truth=False):
-        self.args, self.subscribe_truth = args, subscribe_truth
+    def __init__(self, args, subscribe_truth=False, with_depth=False):
+        self.args, self.subscribe_truth, self.with_depth = args, subscribe_truth, with_depth
 
     def __enter__(self):
         rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # Ctrl-C: KeyboardInterrupt
-        self.player = Player(self.args, self.subscribe_truth)
+        self.player = Player(self.args, self.subscribe_truth, self.with_depth)
         self.executor = SingleThreadedExecutor()
         self.executor.add_node(self.player)
         return self.player, self.executor
@@ -113,11 +116,15 @@ class _Session:
         rclpy.try_shutdown()
 
 
+def _inputs(player):
+    """Our input publishers (image, CameraInfo and, when replaying it, depth)."""
+    return [pub for pub in (player.image_pub, player.info_pub, player.depth_pub) if pub]
+
+
 def wait_for_node(args, player, executor, alive):
     """Wait until a node subscribes to our image topic and publishes outputs; error or None."""
     def ready():
-        return (not alive() or player.image_pub.get_subscription_count() > 0
-                and player.info_pub.get_subscription_count() > 0
+        return (not alive() or all(pub.get_subscription_count() > 0 for pub in _inputs(player))
                 and player.count_publishers(args.output_topic) > 0)
     if not spin_until(executor, ready, args.wait):
         return (f'no {args.task} node subscribed to {player.image_pub.topic_name} and '
@@ -128,8 +135,7 @@ def wait_for_node(args, player, executor, alive):
     # our publisher is reliable: a node on qos_reliability auto switches to reliable once it
     # has seen it; frames sent before that travel best effort, and large ones get lost
     spin_until(executor, lambda: not alive() or all(
-        _reliable_reader(player, pub) for pub in (player.image_pub, player.info_pub)),
-        RELIABLE_WAIT_S)
+        _reliable_reader(player, pub) for pub in _inputs(player)), RELIABLE_WAIT_S)
     return None
 
 
@@ -139,13 +145,14 @@ def _reliable_reader(player, publisher):
     return any(r.qos_profile.reliability == ReliabilityPolicy.RELIABLE for r in readers)
 
 
-def replay(args, messages, alive=lambda: True):
+def replay(args, messages, alive=lambda: True, with_depth=False):
     """Publish the bag's frames into the node; return a ReplayResult.
 
     ``messages`` is bags.read_messages' dict; ``alive()`` says whether a node we started is
-    still running (a dead node ends the wait at once).
+    still running (a dead node ends the wait at once). ``with_depth``: the bag's depth
+    messages too (``messages['depth']``), each before the first image recorded after it.
     """
-    with _Session(args) as (player, executor):
+    with _Session(args, with_depth=with_depth) as (player, executor):
         problem = wait_for_node(args, player, executor, alive)
         if not problem:
             _warm_up(args, messages, player, executor, alive)
@@ -154,6 +161,8 @@ def replay(args, messages, alive=lambda: True):
         result.topics = {'image_out': player.image_pub.topic_name,
                          'info_out': player.info_pub.topic_name,
                          'output': player.output_sub.topic_name}
+        if player.depth_pub:
+            result.topics['depth_out'] = player.depth_pub.topic_name
         return result
 
 
@@ -201,6 +210,7 @@ def _publish_all(args, messages, player, executor, alive):
     infos = _camera_infos(messages)
     by_stamp = {stamp_ns(m.header): m for m in infos[1]}
     images = messages['image']
+    depths = deque(messages.get('depth', []) if player.depth_pub else [])
     sent, camera_k, problem = {}, {}, None
     first_bag_time = images[0][0] if images else 0
     start = time.perf_counter()
@@ -212,6 +222,8 @@ def _publish_all(args, messages, player, executor, alive):
         if info is not None:
             player.info_pub.publish(info)
             camera_k[stamp] = camera_matrix(info)
+        while depths and depths[0][0] <= bag_time:  # the depth recorded up to this frame
+            player.depth_pub.publish(depths.popleft()[1])
         sent[stamp] = time.perf_counter()
         player.image_pub.publish(image)
         if args.mode == 'lockstep':

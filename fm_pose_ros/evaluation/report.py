@@ -90,6 +90,24 @@ PLOT_LINES = {
 }
 
 
+def rgbd_line(report):
+    """One summary line of an object report's ``rgbd`` part (poses refined by aligned depth)."""
+    rgbd = report['rgbd']
+    text = (f"- with aligned depth (RGB-D, {rgbd['depth_frames']} frames): 2D projection "
+            f"{100 * rgbd['proj2d_acc']:.1f} %, {rgbd['add_metric']} "
+            f"{100 * rgbd['add_acc']:.1f} %, 5cm5deg {100 * rgbd['cm5deg5_acc']:.1f} %")
+    if 'refined' in rgbd:  # offline evaluation
+        text += (f"; depth fit accepted on {100 * rgbd['refined']:.1f} % of the frames, "
+                 f"p50 {rgbd['refine_ms']['p50']:.2f} ms")
+    node = rgbd.get('node_stats') or {}
+    if 'p50_ms' in node:  # bag replay
+        text += (f"; node processing p50 / p99 {node['p50_ms']:.2f} / "
+                 f"{node.get('p99_ms', float('nan')):.2f} ms, depth fit accepted on "
+                 f"{node.get('depth_refined', 0)} frames, refused on "
+                 f"{node.get('depth_rejected', 0)}")
+    return text
+
+
 def summary_markdown(report, title, plots):
     """Return a short Markdown summary: the key numbers, then one line per plot."""
     latency = report['latency_ms']
@@ -100,6 +118,8 @@ def summary_markdown(report, title, plots):
                     f"{100 * report['cm5deg5_acc']:.1f} %"
                     + (f", ADD-S: {100 * report['adds_acc']:.1f} %"
                        if report['add_metric'] == 'ADD' and 'adds_acc' in report else '')]
+        if report.get('rgbd'):
+            accuracy.append(rgbd_line(report))
     else:
         accuracy = [f"- mean 3D joint error: {report['mean_joint_error_mm']:.2f} mm"]
     lines = [f'# {title}', '',

@@ -27,6 +27,13 @@ RETIRE_S = 5.0  # an old subscription is destroyed by then even if the new one n
 STAMP_BYTES = slice(4, 12)  # CDR: 4-byte encapsulation header, then header.stamp (sec, nanosec)
 
 
+def cdr_stamp_ns(raw):
+    """Header stamp (integer ns) of a serialized message that starts with a std_msgs/Header."""
+    order = 'little' if raw[1] & 1 else 'big'  # CDR encapsulation: 0x0001 = little endian
+    sec = int.from_bytes(bytes(raw[4:8]), order, signed=True)
+    return sec * 10**9 + int.from_bytes(bytes(raw[8:12]), order)
+
+
 def matching_reliability(publishers):
     """``reliable`` if all ``publishers`` (TopicEndpointInfo) are reliable, else best_effort.
 

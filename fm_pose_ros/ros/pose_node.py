@@ -84,6 +84,7 @@ class PoseNode(Node):
         # raw: the executor thread hands the serialized bytes over; the worker decodes them
         self.image_input = InputSubscription(self, Image, self.IMAGE_TOPIC, self.worker.submit,
                                              mode, depth, raw=True)
+        self.extra_inputs = self._make_extra_inputs(mode, depth)
         self.health = Health(self.get_fully_qualified_name(), self.image_input.topic,
                              self.worker.stats, lambda: self.worker.last_received)
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
@@ -113,6 +114,10 @@ class PoseNode(Node):
     def _make_publishers(self):
         """Create the output publishers."""
         raise NotImplementedError
+
+    def _make_extra_inputs(self, mode, depth):
+        """Return further InputSubscriptions (reliability ``mode``, keep last ``depth``)."""
+        return []
 
     def _estimate(self, msg, K):
         """Return ``(result, image array)`` for an Image message, or raise Skip."""
@@ -156,7 +161,7 @@ class PoseNode(Node):
         """Timer: follow the publishers' reliability (auto); warn once about large frames."""
         # CameraInfo first: the executor takes subscriptions in creation order, and a frame
         # taken before its CameraInfo would be skipped
-        for subscription in (self.info_input, self.image_input):
+        for subscription in (self.info_input, self.image_input, *self.extra_inputs):
             line = subscription.update()
             if line:
                 self.get_logger().info(printable(line))

@@ -161,6 +161,26 @@ def test_object_round_trip(tmp_path, storage, encoding):
             np.testing.assert_array_equal(truth[restored['stamp']][1], original['t'])
 
 
+@pytest.mark.parametrize('storage,depth_encoding', [('mcap', '16UC1'), ('sqlite3', '32FC1')])
+def test_object_bag_with_aligned_depth(tmp_path, storage, depth_encoding):
+    frames = object_frames()
+    rng = np.random.default_rng(2)
+    for frame in frames[:2]:  # the last frame has no depth
+        frame['depth_mm'] = rng.integers(0, 3000, frame['rgb'].shape[:2]).astype(np.uint16)
+    path = str(tmp_path / 'bag')
+    write_object_bag(path, frames, storage=storage, depth_encoding=depth_encoding)
+    messages = read_messages(path, OBJECT_TOPICS, 'object')
+    assert len(messages['depth']) == 2
+    assert messages['depth'][0][1].encoding == depth_encoding
+    back = list(object_frames_from_messages(messages))
+    for original, restored in zip(frames[:2], back):
+        np.testing.assert_allclose(restored['depth_mm'], original['depth_mm'], atol=1e-3)
+    assert back[2]['depth_mm'] is None
+    plain = str(tmp_path / 'plain')  # without depth: no depth topic at all
+    write_object_bag(plain, object_frames())
+    assert read_messages(plain, OBJECT_TOPICS, 'object')['depth'] == []
+
+
 def test_task_detection_and_object_bag_errors(tmp_path):
     hand, colour = str(tmp_path / 'hand'), str(tmp_path / 'object')
     write_hand_bag(hand, hand_frames(1))

@@ -21,13 +21,16 @@ from ros_probe import header, Probe, spin_until
 from test_bags import hand_frames
 
 from fm_pose_ros.core.hand_estimator import HandEstimator
+from fm_pose_ros.core.image_codec import depth_to_mm
 from fm_pose_ros.evaluation.bags import (
     DEFAULT_TOPICS, frames_from_messages, read_messages, write_hand_bag)
 from fm_pose_ros.evaluation.metrics import hand_metrics
 from fm_pose_ros.evaluation.node_process import console_script, NodeProcess
-from fm_pose_ros.ros.hand_messages import joints_to_pose_array
+from fm_pose_ros.ros.hand_messages import depth_image_msg, joints_to_pose_array
+from fm_pose_ros.ros.hand_node import HAND_PARAMS
 
 REPLAY = console_script('replay_eval')
+FIT_ITERATIONS = HAND_PARAMS['fit_iterations'].default  # the node's default: the same fit offline
 pytestmark = [pytest.mark.integration,  # DDS, subprocesses or colcon
               pytest.mark.skipif(REPLAY is None, reason='package not installed (pip -e .)')]
 
@@ -60,7 +63,7 @@ def read_report(folder):
 
 def offline_errors(bag, weights_path):
     """{stamp: mean joint error mm} of HandEstimator on the bag's frames (the offline path)."""
-    estimator = HandEstimator(weights_path, 'cpu', 'torch')
+    estimator = HandEstimator(weights_path, 'cpu', 'torch', fit_iterations=FIT_ITERATIONS)
     errors = {}
     for frame in frames_from_messages(read_messages(bag, DEFAULT_TOPICS)):
         pred = estimator.estimate(frame['depth'], frame['K']).joints_mm
@@ -217,8 +220,9 @@ def test_listen_mode_records_outputs_and_ground_truth(tmp_path, weights_path):
     assert output.strip().splitlines()[-1].startswith('replay_eval: 4/4 frames answered')
     report = read_report(tmp_path / 'r')
     assert report['mode'] == 'listen' and report['frames_out'] == report['frames'] == 4
-    estimator = HandEstimator(weights_path, 'cpu', 'torch')
-    pred = np.stack([estimator.estimate(f['depth'], f['K']).joints_mm for f in frames])
+    estimator = HandEstimator(weights_path, 'cpu', 'torch', fit_iterations=FIT_ITERATIONS)
+    sent = [depth_to_mm(depth_image_msg(f['depth'], header(0))) for f in frames]  # as 16UC1
+    pred = np.stack([estimator.estimate(d, f['K']).joints_mm for d, f in zip(sent, frames)])
     offline = hand_metrics(pred, np.stack([f['joints'] for f in frames]))
     assert report['mean_joint_error_mm'] == pytest.approx(offline['mean_joint_error_mm'],
                                                           abs=1e-3)

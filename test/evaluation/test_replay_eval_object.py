@@ -13,8 +13,9 @@ decides which accuracies it passes.
 import json
 import signal
 
-from conftest import K_VGA, OBJECT_R, OBJECT_SIZE, OBJECT_T
+from conftest import CUBE_M, K_VGA, OBJECT_R, OBJECT_SIZE, OBJECT_T, write_object_weights
 import cv2
+from depth_scene import box_depth, box_surface_points
 import numpy as np
 import pytest
 
@@ -105,3 +106,34 @@ def test_object_task_needs_object_weights(tmp_path, weights_path, replay_main, c
     err = capsys.readouterr().err
     assert err.count('\n') == 1 and "task is 'hand', expected 'object'" in err, err
     assert not (tmp_path / 'r').exists()
+
+
+@pytest.mark.flaky(reruns=2)
+def test_object_bag_with_aligned_depth_scores_rgb_and_rgbd(tmp_path, replay_main, capsys):
+    """The cube is 2 cm deeper than the node's RGB pose says: only the depth pass finds it."""
+    weights = write_object_weights(tmp_path / 'cube.safetensors',
+                                   points_m=box_surface_points([CUBE_M] * 3, count=500))
+    deeper = OBJECT_T * (1.0 + 0.02 / OBJECT_T[2])
+    depth_mm = box_depth([CUBE_M] * 3, OBJECT_R, deeper, K_VGA, OBJECT_SIZE, 1.0) * 1000.0
+    frames = [{**f, 'R': OBJECT_R, 't': deeper, 'depth_mm': depth_mm}
+              for f in object_frames()[:3]]
+    bag, out = str(tmp_path / 'bag'), tmp_path / 'report'
+    write_object_bag(bag, frames, rate_hz=15.0)
+    params = tmp_path / 'params.yaml'
+    params.write_text(PARAMS)
+    code = replay_main(bag, '--start-node', '--weights', weights, '--backend', 'torch',
+                       '--params-file', str(params), '--out', str(out))
+    stdout, stderr = capsys.readouterr()
+    assert code == 0, stdout + stderr
+    report = json.loads((out / 'report.json').read_text())
+    assert (report['add_acc'], report['cm5deg5_acc']) == (0.0, 1.0)  # RGB: 2 cm off
+    rgbd = report['rgbd']
+    assert (rgbd['add_acc'], rgbd['cm5deg5_acc'], rgbd['frames_out']) == (1.0, 1.0, 3)
+    assert rgbd['depth_frames'] == 3 and rgbd['node_stats']['depth_refined'] >= 3
+    assert 'depth_refined' not in report['node_stats']  # the colour-only pass
+    assert 'with aligned depth: 2D projection' in stdout
+    assert 'with aligned depth (RGB-D, 3 frames)' in (out / 'summary.md').read_text()
+    plain = tmp_path / 'plain'
+    assert replay_main(bag, '--start-node', '--weights', weights, '--backend', 'torch',
+                       '--params-file', str(params), '--out', str(plain), '--no-depth') == 0
+    assert 'rgbd' not in json.loads((plain / 'report.json').read_text())

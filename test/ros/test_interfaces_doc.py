@@ -41,8 +41,8 @@ def test_every_topic_of_the_nodes_is_documented():
     with open(DOC, encoding='utf-8') as handle:
         text = handle.read()
     topics = {HandNode.IMAGE_TOPIC, HandNode.INFO_TOPIC, ObjectNode.IMAGE_TOPIC,
-              ObjectNode.INFO_TOPIC, 'hand_joints', 'hand_joints/markers',
-              'hand_joints/debug_image', 'object_pose', 'object_pose/all',
+              ObjectNode.INFO_TOPIC, ObjectNode.DEPTH_TOPIC, 'hand_joints',
+              'hand_joints/markers', 'hand_joints/debug_image', 'object_pose', 'object_pose/all',
               'object_pose/markers', 'object_pose/debug_image', '/diagnostics'}
     for topic in topics:
         assert f'| `{topic}` |' in text, topic

@@ -25,7 +25,8 @@ from fm_pose_ros.ros.object_node import ObjectNode
 # launch file -> (task, node class, topic arguments)
 LAUNCHES = {
     'hand.launch.py': ('hand', HandNode, {'depth_topic', 'camera_info_topic'}),
-    'object.launch.py': ('object', ObjectNode, {'image_topic', 'camera_info_topic'}),
+    'object.launch.py': ('object', ObjectNode, {'image_topic', 'camera_info_topic',
+                                                'depth_topic'}),
 }
 LAUNCH_NAMES = sorted(LAUNCHES)
 
@@ -58,7 +59,9 @@ def test_parameter_arguments_are_node_parameters(name):
 def test_topic_arguments_remap_the_node_inputs(name):
     _, node_class, outer = LAUNCHES[name]
     rows = load(name).TOPIC_ARGS
-    assert {row[3] for row in rows} == {node_class.IMAGE_TOPIC, node_class.INFO_TOPIC}
+    inputs = {node_class.IMAGE_TOPIC, node_class.INFO_TOPIC,
+              getattr(node_class, 'DEPTH_TOPIC', None)}
+    assert {row[3] for row in rows} == inputs - {None}
     assert {row[0] for row in rows} == outer
     assert all(row[1].startswith('/camera/camera/') and row[2] for row in rows)
 

@@ -17,7 +17,10 @@ comparison and the exemplar baseline serve both tasks: ``synthetic_batch``,
   their annotated poses with their own K.
 - Test: real-like full frames with other background photos (or the BOP test split),
   evaluated end to end exactly as the node runs (locator, crop, network, re-centring, PnP)
-  via ObjectEstimator.
+  via ObjectEstimator. The built-in test and validation frames come with aligned depth
+  (training/object/depth_sensor.py), BOP frames with their ``depth/`` images when present:
+  the evaluation scores the RGB pose and, under ``rgbd``, the pose refined against the depth
+  (core/depth_refine.py), as the node does with an aligned depth topic.
 - Validation (for tuning; built-in benchmark only): real-like frames over a third set of
   backgrounds (``VAL_PHOTOS``), other poses; same end-to-end evaluation.
 - The locator (coarse segmentation) is trained once per data config on synthetic low-
@@ -44,6 +47,7 @@ from training.object.datasets import (
 from training.object.meshes import load_mesh
 
 LOGGER = logging.getLogger(__name__)
+DEPTH_STREAM = 7  # seed suffix of the aligned depth's noise (the colour frames keep theirs)
 
 
 def jittered_box(rng, uv, settings, shift, scale):
@@ -84,8 +88,10 @@ class ObjectTrainingData:
         self._locator = None
 
     def _builtin_frames(self, seed, count, photos):
+        """Real-like frames with aligned depth (its noise from a stream of its own)."""
         return list(real_frames(self.renderer, self.mesh, np.random.default_rng(seed), count,
-                                load_photos(photos), self.ocfg.up_axis, self.ocfg.distance_m))
+                                load_photos(photos), self.ocfg.up_axis, self.ocfg.distance_m,
+                                depth_rng=np.random.default_rng([*seed, DEPTH_STREAM])))
 
     def _bop_mesh(self):
         from training.object.bop import load_models_info
@@ -102,7 +108,10 @@ class ObjectTrainingData:
                 height, width = record['rgb'].shape[:2]
                 record['mask'] = self.renderer.render(record['R'][None], record['t'][None],
                                                       record['K'], width, height)['mask'][0]
-            frames.append({key: record[key] for key in ('rgb', 'mask', 'R', 't', 'K')})
+            frame = {key: record[key] for key in ('rgb', 'mask', 'R', 't', 'K')}
+            if record['depth_m'] is not None:
+                frame['depth_mm'] = np.round(record['depth_m'] * 1000.0).astype(np.uint16)
+            frames.append(frame)
         return frames
 
     def _train_frames(self, rng):
@@ -238,27 +247,56 @@ class ObjectTrainingData:
         return self.val if split == 'val' else self.test
 
     def evaluate_estimator(self, estimator, split='test'):
-        """End-to-end metrics of an ObjectEstimator on the test (or ``'val'``) frames."""
+        """End-to-end metrics of an ObjectEstimator on the test (or ``'val'``) frames.
+
+        Frames with aligned depth (``depth_mm``) are also scored with the pose refined
+        against it: ``rgbd`` holds those metrics, ``refined`` (share of frames whose fit passed
+        the gate), ``refine_ms`` and the gate's ``reasons``.
+        """
         frames = self.frames(split)
-        pred_R, pred_t, latency = [], [], []
+        missing = (np.full((3, 3), np.nan), np.full(3, np.nan))
+        rgb, rgbd, latency, fits = [], [], [], []
         for frame in frames:
             start = time.perf_counter()
             try:
                 estimate = estimator.estimate(frame['rgb'], frame['K'])
-                pred_R.append(estimate.R)
-                pred_t.append(estimate.t)
+                rgb.append((estimate.R, estimate.t))
             except NoObjectError:
-                pred_R.append(np.full((3, 3), np.nan))
-                pred_t.append(np.full(3, np.nan))
+                estimate = None
+                rgb.append(missing)
             latency.append((time.perf_counter() - start) * 1e3)
-        gt_R, gt_t = [f['R'] for f in frames], [f['t'] for f in frames]
-        metrics = object_metrics(pred_R, pred_t, gt_R, gt_t, [f['K'] for f in frames],
+            if frame.get('depth_mm') is not None:
+                fit = None if estimate is None else estimator.depth_refiner.refine(
+                    estimate.R, estimate.t, frame['depth_mm'] * np.float32(1e-3), frame['K'])
+                fits.append(fit)
+                rgbd.append(missing if fit is None else (fit.R, fit.t))
+        report = {'task': 'object', 'frames_in': len(frames), **self.pose_metrics(frames, rgb),
+                  'latency_ms': latency_stats(latency), 'fps': float('nan'),
+                  'estimate_ms_per_frame': float(np.mean(latency))}
+        if fits:
+            report['rgbd'] = self._rgbd_report([f for f in frames
+                                                if f.get('depth_mm') is not None], rgbd, fits)
+        return report
+
+    def pose_metrics(self, frames, poses):
+        """object_metrics of ``poses`` [(R, t)] (NaN = not found) against the frames' truth."""
+        pred_R, pred_t = np.array([R for R, _ in poses]), np.array([t for _, t in poses])
+        metrics = object_metrics(pred_R, pred_t, [f['R'] for f in frames],
+                                 [f['t'] for f in frames], [f['K'] for f in frames],
                                  np.asarray(self.info['points_m']), self.info['diameter_m'],
                                  self.mesh.symmetric)
-        found = int(np.isfinite(np.asarray(pred_t)).all(axis=1).sum())
-        return {'task': 'object', 'frames_in': len(frames), 'frames_out': found, **metrics,
-                'latency_ms': latency_stats(latency), 'fps': float('nan'),
-                'estimate_ms_per_frame': float(np.mean(latency))}
+        found = int(np.isfinite(pred_t).all(axis=1).sum())
+        return {'frames_out': found, **metrics}
+
+    def _rgbd_report(self, frames, poses, fits):
+        """Metrics of the depth-refined poses, with the refinement's acceptance and time."""
+        ran = [f for f in fits if f is not None]
+        reasons = {}
+        for fit in ran:
+            reasons[fit.reason] = reasons.get(fit.reason, 0) + 1
+        return {**self.pose_metrics(frames, poses), 'depth_frames': len(frames),
+                'refined': float(np.mean([f.accepted for f in ran])) if ran else float('nan'),
+                'refine_ms': latency_stats([f.ms for f in ran]), 'reasons': reasons}
 
     def export(self, path, model, training, metrics):
         """Write the object weights file (corner network + locator + object geometry)."""

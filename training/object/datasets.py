@@ -11,7 +11,9 @@ Real-like (fixed, limited, a DIFFERENT process), each effect imitating a camera'
 - white balance (per-channel gain) and exposure (gamma), as auto white balance/exposure,
 - sensor noise (Gaussian read noise + signal-dependent shot noise),
 - defocus/motion blur, JPEG compression (what a USB camera or image_transport delivers),
-- occluders (patches of other photos or flat colours over part of the object).
+- occluders (patches of other photos or flat colours over part of the object),
+- on request, aligned depth (training/object/depth_sensor.py): the object's rendered z, a
+  plane behind it, the occluders in front, through an RGB-D sensor model (``depth_mm``).
 The synthetic twin of a real frame is the mesh rendered under the same pose with the
 synthetic light on a synthetic background.
 
@@ -25,6 +27,7 @@ import cv2
 import numpy as np
 
 from fm_pose_ros.core.object_codec import project_points
+from training.object.depth_sensor import sensor_depth
 from training.render.rgb import Lighting
 
 # LINEMOD's Kinect RGB intrinsics, VGA
@@ -146,8 +149,12 @@ def composite(render, background):
 
 
 def add_occluders(rng, image, box_uv, photos, max_count=2):
-    """Draw 0..max_count ellipses of photo texture or flat colour near the object box."""
+    """Draw 0..max_count ellipses of photo texture or flat colour near the object box.
+
+    Returns the image and the occluders' labels ``(H, W)`` int32 (0 = none, k = the k-th).
+    """
     height, width = image.shape[:2]
+    labels = np.zeros((height, width), np.int32)
     (u0, v0), (u1, v1) = box_uv.min(axis=0), box_uv.max(axis=0)
     size = max(u1 - u0, v1 - v0)
     for _ in range(rng.integers(0, max_count + 1)):
@@ -158,7 +165,8 @@ def add_occluders(rng, image, box_uv, photos, max_count=2):
         fill = (photo_background(rng, photos, width, height) if rng.random() < 0.5
                 else rng.uniform(0, 1, 3).astype(np.float32))
         image = np.where(mask[..., None] > 0, fill, image)
-    return image
+        labels[mask > 0] = labels.max() + 1
+    return image, labels
 
 
 def camera_effects(rng, image):
@@ -178,16 +186,24 @@ def camera_effects(rng, image):
 
 
 def real_frames(renderer, mesh, rng, count, photos, up_axis, distance, K=K_LINEMOD,
-                size=FRAME_SIZE, batch=16):
-    """Yield real-like frames: dict(rgb (H, W, 3) uint8, mask (H, W) bool, R, t, K)."""
+                size=FRAME_SIZE, batch=16, depth_rng=None):
+    """Yield real-like frames: dict(rgb (H, W, 3) uint8, mask (H, W) bool, R, t, K).
+
+    With ``depth_rng`` (a Generator of its own: the colour frames stay those of ``rng``) each
+    frame also holds ``depth_mm`` ``(H, W)`` uint16, aligned depth, 0 = none.
+    """
     for start in range(0, count, batch):
         n = min(batch, count - start)
         R, t = sample_poses(rng, n, mesh, up_axis, distance, K=K, size=size)
-        views = renderer.render(R, t, K, *size, lights=real_lighting(rng, n))
+        views = renderer.render(R, t, K, *size, lights=real_lighting(rng, n),
+                                depth=depth_rng is not None)
         for i in range(n):
             view = {key: value[i] for key, value in views.items()}
             image = composite(view, photo_background(rng, photos, *size))
             box_uv = project_points(mesh.corners(), R[i], t[i], K)
-            image = add_occluders(rng, image, box_uv, photos)
-            yield {'rgb': camera_effects(rng, image), 'mask': view['mask'], 'R': R[i],
-                   't': t[i], 'K': K}
+            image, occluders = add_occluders(rng, image, box_uv, photos)
+            frame = {'rgb': camera_effects(rng, image), 'mask': view['mask'], 'R': R[i],
+                     't': t[i], 'K': K}
+            if depth_rng is not None:
+                frame['depth_mm'] = sensor_depth(depth_rng, view['depth'], occluders, K)
+            yield frame

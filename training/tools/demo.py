@@ -13,7 +13,9 @@
 4. prints the summary (``<out>/report/summary.md``; plots and report.json beside it).
 
 ``--task object`` does the same for the object node: real-like RGB frames of the shipped
-object (training/object/datasets.py, test-set photos as backgrounds), rgb8, VGA, 30 Hz.
+object (training/object/datasets.py, test-set photos as backgrounds), rgb8, VGA, 30 Hz, with
+aligned depth (16UC1, training/object/depth_sensor.py): replay_eval replays the bag colour only,
+then with the depth, and prints both scores (RGB, and RGB-D: the node's ICP refinement).
 """
 
 import argparse
@@ -29,6 +31,8 @@ from fm_pose_ros.evaluation.bags import write_hand_bag, write_object_bag
 from fm_pose_ros.evaluation.replay_eval import main as replay_main
 from training.hand.datasets import pose_sequence, real_like_frames
 
+DEPTH_SEED = 1  # the object demo's depth sensor draws from seed [--seed, DEPTH_SEED]
+
 
 def write_hand_demo(bag, rng, count):
     """Write a smooth real-like hand motion (VGA 16UC1) as a bag; return the frame count."""
@@ -36,8 +40,11 @@ def write_hand_demo(bag, rng, count):
     return write_hand_bag(bag, ({**f, 'joints': f['joints_true']} for f in frames))
 
 
-def write_object_demo(bag, rng, count, weights):
-    """Write real-like RGB frames of the weights' object (VGA rgb8) as a bag; return the count."""
+def write_object_demo(bag, rng, count, weights, depth_rng):
+    """Write real-like RGB-D frames of the weights' object (VGA rgb8 + aligned 16UC1) as a bag.
+
+    Returns the frame count; ``depth_rng`` draws the depth sensor's effects.
+    """
     from training.config import from_dict
     from training.object.meshes import load_mesh
     from training.object.datasets import load_photos, real_frames, TEST_PHOTOS
@@ -47,7 +54,7 @@ def write_object_demo(bag, rng, count, weights):
     ocfg = from_dict(training).object
     mesh = load_mesh(ocfg.mesh, ocfg.units, ocfg.scale, ocfg.symmetric)
     frames = real_frames(MeshRenderer(mesh), mesh, rng, count, load_photos(TEST_PHOTOS),
-                         ocfg.up_axis, ocfg.distance_m)
+                         ocfg.up_axis, ocfg.distance_m, depth_rng=depth_rng)
     return write_object_bag(bag, frames)
 
 
@@ -66,11 +73,12 @@ def main(argv=None):
     shutil.rmtree(bag, ignore_errors=True)
     os.makedirs(args.out, exist_ok=True)
     rng = np.random.default_rng(args.seed)
-    count = (write_object_demo(bag, rng, args.frames, args.weights) if args.task == 'object'
-             else write_hand_demo(bag, rng, args.frames))
+    count = (write_object_demo(bag, rng, args.frames, args.weights,
+                               np.random.default_rng([args.seed, DEPTH_SEED]))
+             if args.task == 'object' else write_hand_demo(bag, rng, args.frames))
     label = ('trained' if read_metadata(args.weights).get('trained')
              else 'UNTRAINED placeholder: accuracy is meaningless')
-    kind = 'RGB' if args.task == 'object' else 'depth'
+    kind = 'RGB-D' if args.task == 'object' else 'depth'
     print(f'demo: wrote {count} real-like VGA {kind} frames at 30 Hz to {bag}')
     print(f'demo: weights {args.weights} ({label})')
     report = os.path.join(args.out, 'report')

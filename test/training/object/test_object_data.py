@@ -95,6 +95,8 @@ def test_tiny_object_run_learns_and_exports_a_loadable_model(data, tmp_path):
     report = data.evaluate(predictor(trainer.model, 'cpu'))
     assert report['task'] == 'object' and report['frames_in'] == 6
     assert 0.0 <= report['add_acc'] <= 1.0
+    # the built-in test frames carry aligned depth: the RGB-D line is scored too
+    assert report['rgbd']['depth_frames'] == 6 and 0.0 <= report['rgbd']['add_acc'] <= 1.0
 
 
 def test_bop_dataset_as_the_real_domain(tmp_path):
@@ -114,6 +116,8 @@ def test_bop_dataset_as_the_real_domain(tmp_path):
     assert data.mesh.name == 'obj_000001'
     np.testing.assert_allclose(data.mesh.bbox_size * 1000, BOXES[1][1], rtol=1e-5)  # mm -> m
     assert all(frame['mask'] is not None for frame in data.test)  # rendered where missing
+    with_depth = [f for f in data.test if f.get('depth_mm') is not None]  # BOP depth/ read
+    assert with_depth and all(f['depth_mm'].dtype == np.uint16 for f in with_depth)
     assert data.train['twin'].shape == (5, 64, 64, 3) and data.train['twin'].any()
 
 
@@ -155,6 +159,12 @@ def test_tiny_dense_head_run_exports_and_the_study_tools_tabulate_it(tmp_path):
     lines = sweep.read_text().strip().splitlines()
     assert [tuple(cell.strip() for cell in line.split('|')[1:3]) for line in lines[-4:]] == [
         ('0', 'none'), ('2', 'none'), ('0', '+-10'), ('2', '+-10')]
+    from training.tools import depth_sweep
+    depth = tmp_path / 'depth.md'
+    assert depth_sweep.main(['--weights', rows[0]['weights'], '--variant', 'defaults:',
+                             'loose:min_inlier_fraction=0.3', '--out', str(depth)]) == 0
+    names = [line.split('|')[1].strip() for line in depth.read_text().splitlines()[-3:]]
+    assert names == ['RGB (PnP)', 'RGB-D, defaults', 'RGB-D, loose']
 
 
 def test_the_study_tool_refuses_a_folder_without_weights_in_one_line(tmp_path, capsys):
