@@ -46,4 +46,15 @@ def evaluate_hand_outputs(predict, test_set):
     pred = decode_all(outputs, test_set['transforms'])
     report = hand_report(pred, test_set['joints_mm'])
     report['network_ms_per_frame_batched'] = per_frame_ms
+    report.update(tip_ratios(report['per_joint_error_mm']))
     return report
+
+
+def tip_ratios(per_joint):
+    """Thumb and pinky tip errors over the index tip's (a mirrored hand shows as > 2).
+
+    ``per_joint``: ``{joint name: mean error mm}`` (metrics.hand_metrics).
+    """
+    index = per_joint['index_tip']
+    return {f'{finger}_tip_over_index_tip': float(per_joint[f'{finger}_tip'] / index)
+            for finger in ('thumb', 'pinky')}
