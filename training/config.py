@@ -37,8 +37,41 @@ class DataConfig:
     label_pose_turn_deg: float = 10.0   # random rotation about the palm centre (per axis)
     sensor_copies: int = 0       # built-in data: copies of each real training frame seen by a
     #                              random sensor (training/hand/sensor_random.py; same labels)
+    robot_copies: int = 0        # built-in data: copies of each real training frame's hand
+    #                              re-rendered as a robot's camera sees it: other camera model
+    #                              and sensor family, viewpoint and props (same label, moved
+    #                              with the hand; training/hand/robot_view.py, docs/hand_data.md)
+    robot_ego: float = 0.5       # share of those copies seen egocentrically (back of the hand,
+    #                              fingers pointing away, forearm from the image border)
+    robot_grasp: float = 0.4     # share holding an object (cylinder, box, mug)
+    robot_second_hand: float = 0.25  # share with the other hand or an arm in view
+    robot_contact: float = 0.3   # share with a table or props touching the hand
+    robot_border: float = 0.2    # share with the palm centre near an image edge
+    synthetic_ego: float = 0.0   # share of synthetic poses seen egocentrically
+    synthetic_grasp: float = 0.0  # share of synthetic hands holding an object, fingers closed
+    mirror_test: bool = False    # test and validation frames mirrored left-right: the same
+    #                              scenes with the other hand (evaluation of handedness)
+    train_crops: str = 'locator'  # where the real training crops are cut: 'locator' (by the
+    #                              trained locator: the training frames are made twice, once
+    #                              for the locator, once to crop) or 'hand' (at the visible
+    #                              hand's centre + com_jitter_mm noise: made once)
     seed: int = 0                # data seed (test set, real set, synthetic stream)
     cache_dir: str = 'runs/cache'  # prepared real crops (.npz), shared by all methods
+
+    def validate(self):
+        """Raise ValueError on a share outside [0, 1] or an unknown ``train_crops``."""
+        for name in SHARES:
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f'data.{name} is a share: it must be in [0, 1], got '
+                                 f'{getattr(self, name)}')
+        if self.train_crops not in ('locator', 'hand'):
+            raise ValueError(f"data.train_crops must be 'locator' or 'hand', got "
+                             f'{self.train_crops!r}')
+
+
+# DataConfig fields that are probabilities
+SHARES = ('robot_ego', 'robot_grasp', 'robot_second_hand', 'robot_contact', 'robot_border',
+          'synthetic_ego', 'synthetic_grasp')
 
 
 @dataclass(frozen=True)
@@ -129,9 +162,11 @@ class TrainConfig:
         if crop.crop_size != self.net.in_size:
             raise ValueError(f'crop_size {crop.crop_size} != net.in_size {self.net.in_size}')
         steps = (self.optim.stage1_steps, self.optim.stage2_steps)
-        if self.optim.batch_size < 2 or min(steps) < 0 or self.data.sensor_copies < 0:
+        if (self.optim.batch_size < 2 or min(steps) < 0
+                or min(self.data.sensor_copies, self.data.robot_copies) < 0):
             raise ValueError('batch_size >= 2, non-negative step counts and '
-                             'data.sensor_copies required')
+                             'data.sensor_copies and data.robot_copies required')
+        self.data.validate()
         crop.validate()
         self.object.validate()
         return self

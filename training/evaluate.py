@@ -49,12 +49,17 @@ def main(argv=None):
     LOGGER.info('%s on %d frames -> %s', ', '.join(
         f'{k} {report[k]:.4g}' for k in ('mean_joint_error_mm', 'twin_mean_joint_error_mm',
                                          'synthetic_mean_joint_error_mm',
-                                         'crop_centre_error_mm', 'add_acc', 'proj2d_acc')
+                                         'crop_centre_error_mm', 'locator_misses',
+                                         'thumb_tip_over_index_tip',
+                                         'pinky_tip_over_index_tip', 'add_acc', 'proj2d_acc')
         if k in report), report['frames_in'], args.out)
     if report.get('rgbd'):
         keys = ('add_acc', 'cm5deg5_acc', 'proj2d_acc', 'refined')
         LOGGER.info('RGB-D (refined by aligned depth): %s',
                     ', '.join(f"{k} {report['rgbd'][k]:.4g}" for k in keys))
+    if 'per_joint_error_mm' in report:
+        LOGGER.info('per joint (mm): %s', ', '.join(
+            f'{name} {value:.1f}' for name, value in report['per_joint_error_mm'].items()))
     return 0
 
 

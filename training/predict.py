@@ -55,4 +55,16 @@ def evaluate_hand_outputs(predict, test_set, refine=None):
         pred = np.stack([refine(joints, crop[0], transform) for joints, crop, transform
                          in zip(pred, test_set['crops'], test_set['transforms'])])
         extra['refine_ms_per_frame'] = (time.perf_counter() - start) * 1e3 / max(len(pred), 1)
-    return hand_report(pred, test_set['joints_mm'], extra=extra)
+    report = hand_report(pred, test_set['joints_mm'], extra=extra)
+    report.update(tip_ratios(report['per_joint_error_mm']))
+    return report
+
+
+def tip_ratios(per_joint):
+    """Thumb and pinky tip errors over the index tip's (a mirrored hand shows as > 2).
+
+    ``per_joint``: ``{joint name: mean error mm}`` (metrics.hand_metrics).
+    """
+    index = per_joint['index_tip']
+    return {f'{finger}_tip_over_index_tip': float(per_joint[f'{finger}_tip'] / index)
+            for finger in ('thumb', 'pinky')}

@@ -33,7 +33,8 @@ def test_round_trip_through_dict():
     (['lr'], 'expects key=value'),
     (['object.augment_colour=1.5'], 'augment_colour in'),
     (['object.test_rotation_deg=60'], 'test_rotation_deg must be in'),
-    (['data.sensor_copies=-1'], 'data.sensor_copies required'),
+    (['data.sensor_copies=-1'], 'data.sensor_copies and data.robot_copies required'),
+    (['data.robot_copies=-1'], 'data.sensor_copies and data.robot_copies required'),
 ])
 def test_bad_overrides_are_clear_errors(items, message):
     with pytest.raises(ValueError, match=message):

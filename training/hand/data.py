@@ -28,8 +28,10 @@ from fm_pose_ros.core.weights import hand_metadata, save_weights, weight_modules
 from fm_pose_ros.evaluation.metrics import joint_errors_mm
 from training.hand.datasets import fit_label_poses, SimRealSource, synthetic_poses
 from training.hand.heldout import HeldOutSource
+from training.hand.heldout_ego import HeldOutEgoSource
 from training.hand.model import HandPose, joints
 from training.hand.nyu import NyuSource
+from training.hand.robot_view import stream_crops
 from training.locator import cached_locator, hand_batches, state_digest, train_locator
 from training.predict import evaluate_hand_outputs, predict_normalised
 
@@ -37,7 +39,40 @@ LOGGER = logging.getLogger(__name__)
 # data settings that change neither the real training nor the test frames: outside their
 # cache keys (the validation set adds num_real_val to its own key)
 OUTSIDE_KEY = ('cache_dir', 'num_real_val', 'label_poses', 'label_pose_sigma_deg',
-               'label_pose_turn_deg')
+               'label_pose_turn_deg', 'synthetic_ego', 'synthetic_grasp')
+# the robot views' shares change the real training frames only through robot copies: without
+# copies they stay out of the key (as do robot_copies = 0 and train_crops = locator), so
+# configs that use neither keep the cache keys they have always had
+ROBOT_KEY = ('robot_ego', 'robot_grasp', 'robot_second_hand', 'robot_contact', 'robot_border')
+
+
+def data_key(data_cfg):
+    """Return the data settings that change the prepared real frames (cache keys)."""
+    key = {k: v for k, v in data_cfg.__dict__.items() if k not in OUTSIDE_KEY}
+    if not data_cfg.robot_copies:
+        for name in ROBOT_KEY + ('robot_copies',):
+            key.pop(name)
+    if data_cfg.train_crops == 'locator':
+        key.pop('train_crops')
+    if not data_cfg.mirror_test:
+        key.pop('mirror_test')
+    return key
+
+
+def mirrored(records):
+    """Yield the records mirrored left-right: image columns reversed, camera x negated.
+
+    A depth map flipped about its columns, with the principal point flipped too, is the
+    mirror image of the scene (camera x -> -x): every hand in it is the other hand. Labels
+    ``(14, 3)`` mm are mirrored the same way.
+    """
+    flip = np.array([-1.0, 1.0, 1.0])
+    for record in records:
+        K = np.array(record['K'], np.float64)
+        K[0, 2] = record['depth'].shape[1] - 1 - K[0, 2]
+        yield {**record, 'depth': np.ascontiguousarray(record['depth'][:, ::-1]),
+               'twin': np.ascontiguousarray(record['twin'][:, ::-1]), 'K': K,
+               'joints': record['joints'] * flip, 'joints_true': record['joints_true'] * flip}
 
 
 def prepare_pairs(records, settings, locate=None):
@@ -91,6 +126,33 @@ def locator_frames(records, cfg):
     return {'input': np.stack(inputs), 'cells': np.stack(cells)}
 
 
+def training_pass(records, settings, locator_cfg, rng, jitter_mm):
+    """Locator frames and training pairs of ``records`` in one pass over them.
+
+    Each pair is cropped at the centre of mass of the frame's visible hand pixels
+    (``hand_mask``) plus Gaussian noise of ``jitter_mm`` per axis (the localiser's error, as
+    for synthetic crops), so it needs no trained locator; ``data.train_crops: hand``.
+    Returns the ``prepare_pairs`` arrays (``skipped``: frames with too few hand pixels) plus
+    ``locator_input`` and ``locator_cells`` (the ``locator_frames`` arrays).
+    """
+    codec, pairs, inputs, cells = HandCodec(settings), [], [], []
+    for record in records:
+        depth, K = record['depth'], record['K']
+        hand = hand_mask(depth, record['twin'])
+        inputs.append(locator_input(depth, locator_cfg)[0].astype(np.float16))
+        cells.append(hand_cells(hand, locator_cfg).astype(np.float16))
+        if hand.sum() < settings.min_hand_pixels:
+            continue
+        centre = centre_of_mass(depth, hand, K) + rng.normal(0.0, jitter_mm, 3)
+        pairs.append(_pair(record, codec, lambda depth_mm, K_: centre))
+    if not pairs:
+        raise ValueError(f'no hand pixels in any of the {len(inputs)} training frames')
+    arrays = {key: np.stack([pair[key] for pair in pairs]) for key in pairs[0]}
+    arrays.update(skipped=np.array(len(inputs) - len(pairs)), locator_input=np.stack(inputs),
+                  locator_cells=np.stack(cells))
+    return arrays
+
+
 def transforms_of(arrays, settings):
     """Rebuild the HandCropTransform of every prepared frame."""
     cube = np.asarray(settings.cube_mm, np.float32)
@@ -135,21 +197,26 @@ class HandTrainingData:
         self.settings = cfg.crop
         self.jitter = cfg.data.com_jitter_mm
         self.source = source = _make_source(cfg.data)
-        self.key = {'data': {k: v for k, v in cfg.data.__dict__.items()
-                             if k not in OUTSIDE_KEY},
+        self.key = {'data': data_key(cfg.data),
                     'crop': cfg.crop.__dict__, 'source': source.name, 'version': 3}
-        self.locator = self._shared_locator() if locator is None else locator.eval()
+        folder = cfg.data.cache_dir
+        self.train, frames = None, None
+        if train and cfg.data.train_crops == 'hand':
+            self.train, frames = self._one_pass()
+        self.locator = self._shared_locator(frames) if locator is None else locator.eval()
         locate = None if self.locator is None else HandLocator(
             TorchBackend(self.locator, 'cpu'), self.locator.cfg, self.settings)
         key = {**self.key,
                'locator': None if self.locator is None else state_digest(self.locator)}
-        folder = cfg.data.cache_dir
+        held_out = mirrored if cfg.data.mirror_test else iter
         self.test = cached(folder, f'{source.name}-test', key, lambda: prepare_pairs(
-            source.test_records(), self.settings, locate))
-        self.train = (cached(folder, f'{source.name}-train', key, lambda: prepare_pairs(
-            source.train_records(), self.settings, locate)) if train else None)
+            held_out(source.test_records()), self.settings, locate))
+        if train and self.train is None:
+            self.train = cached(folder, f'{source.name}-train', key, lambda: prepare_pairs(
+                source.train_records(), self.settings, locate))
         self.val = (cached(folder, f'{source.name}-val', {**key, 'val': cfg.data.num_real_val},
-                           lambda: prepare_pairs(source.val_records(), self.settings, locate))
+                           lambda: prepare_pairs(held_out(source.val_records()),
+                                                 self.settings, locate))
                     if cfg.data.num_real_val > 0 else None)
         self.pose_pool = (self._label_pose_pool(key)
                           if train and cfg.data.label_poses > 0 else None)
@@ -159,15 +226,30 @@ class HandTrainingData:
                     None if self.train is None else int(self.train['skipped']),
                     int(self.test['skipped']))
 
-    def _shared_locator(self):
-        """Return the cached hand locator of this data config (trained if needed) or None."""
+    def _one_pass(self):
+        """Training pairs and locator frames from one pass (``data.train_crops: hand``)."""
+        rng = np.random.default_rng([self.cfg.data.seed, 9])
+        arrays = cached(self.cfg.data.cache_dir, f'{self.source.name}-train-once', self.key,
+                        lambda: training_pass(self.source.train_records(), self.settings,
+                                              HAND_LOCATOR, rng, self.jitter))
+        frames = {'input': arrays.pop('locator_input'), 'cells': arrays.pop('locator_cells')}
+        return arrays, frames
+
+    def _shared_locator(self, frames=None):
+        """Return the cached hand locator of this data config (trained if needed) or None.
+
+        ``frames``: its training frames (``locator_frames`` arrays) when already made.
+        """
         steps, batch = self.cfg.data.locator_steps, self.cfg.data.locator_batch
         if steps <= 0:
             return None
 
         def train(locator):
-            frames = cached(self.cfg.data.cache_dir, f'{self.source.name}-locator', self.key,
-                            lambda: locator_frames(self.source.train_records(), locator.cfg))
+            nonlocal frames
+            if frames is None:
+                frames = cached(self.cfg.data.cache_dir, f'{self.source.name}-locator',
+                                self.key, lambda: locator_frames(self.source.train_records(),
+                                                                 locator.cfg))
             train_locator(locator, hand_batches(frames['input'], frames['cells'], batch), steps)
         with torch.random.fork_rng():
             torch.manual_seed(self.cfg.data.seed)
@@ -188,13 +270,15 @@ class HandTrainingData:
         """Online synthetic crops ``(n, 1, S, S)`` and targets ``(n, 42)``.
 
         Poses: ``data.label_poses`` of them from the label pose pool with random
-        articulations, the rest from the hand-pose prior (``datasets.synthetic_poses``).
+        articulations, the rest from the hand-pose prior (``datasets.synthetic_poses``);
+        ``data.synthetic_ego`` of them turned to egocentric views and
+        ``data.synthetic_grasp`` holding an object (``robot_view``).
         """
         data = self.cfg.data
         poses = synthetic_poses(rng, n, self.pose_pool, data.label_poses,
                                 np.radians(data.label_pose_sigma_deg),
                                 np.radians(data.label_pose_turn_deg))
-        crops, targets = self.source.synthetic_crops(rng, poses, self.settings, self.jitter)
+        crops, targets = stream_crops(rng, poses, self.settings, self.jitter, data, self.source)
         return (np.asarray(crops, np.float32).reshape(n, 1, *crops.shape[-2:]),
                 np.asarray(targets, np.float32).reshape(n, 3 * NUM_JOINTS))
 
@@ -222,12 +306,14 @@ class HandTrainingData:
         ``split='val'``: on the validation frames instead (for tuning). ``refine``: applied to
         every decoded frame (``predict.evaluate_hand_outputs``). Adds
         ``crop_centre_error_mm``: mean distance from the localiser's crop centre to the
-        centre of mass of the visible hand pixels (frames with hand pixels).
+        centre of mass of the visible hand pixels (frames with hand pixels), and
+        ``locator_misses``: frames where the localiser found no hand (not in the means).
         """
         arrays = self._split(split)
         report = evaluate_hand_outputs(predict, self._frames(arrays), refine)
         error = np.linalg.norm(arrays['com'] - arrays['hand_centre'], axis=1)
         report['crop_centre_error_mm'] = float(np.nanmean(error))
+        report['locator_misses'] = int(arrays['skipped'])
         return report
 
     def evaluate_twins(self, model, device='cpu', split='test'):
@@ -267,7 +353,9 @@ class HandTrainingData:
 def _make_source(data_cfg):
     """Return the source named by ``data.source`` (built-in ones by name, else an NYU folder).
 
-    ``simreal``: the built-in benchmark; ``heldout-tof``: the held-out test domain.
+    ``simreal``: the built-in benchmark; ``heldout-tof`` and ``heldout-ego``: the held-out
+    test domains (a time-of-flight camera; egocentric grasps seen by passive stereo).
     """
-    builtin = {'simreal': SimRealSource, 'heldout-tof': HeldOutSource}
+    builtin = {'simreal': SimRealSource, 'heldout-tof': HeldOutSource,
+               'heldout-ego': HeldOutEgoSource}
     return builtin.get(data_cfg.source, NyuSource)(data_cfg)

@@ -14,6 +14,7 @@ from fm_pose_ros.core.camera import backproject
 from fm_pose_ros.core.hand_codec import crop_camera, normalise_depth
 from training.hand.model import (
     capsules, fit_pose, HandPose, joints, perturb_poses, PoseSampling, sample_poses)
+from training.hand.robot_view import RobotCopier, RobotViews
 from training.hand.sensor_random import RandomSensor
 from training.hand.sensor_sim import (
     background, clutter_capsules, composite, SceneModel, SensorModel)
@@ -82,7 +83,8 @@ def synthetic_crops(rng, pose, settings, jitter_mm, K=K_VGA):
 
 def real_like_frames(rng, n, K=K_VGA, size=VGA, sensor=SensorModel(), scene=SceneModel(),
                      label_noise=True, poses=None, sampling=REAL_SAMPLING, copies=0,
-                     copy_sensor=None, copy_rng=None):
+                     copy_sensor=None, copy_rng=None, robot_copies=0, robot_copier=None,
+                     robot_rng=None):
     """Yield ``n`` real-like records (sensor effects, forearm, clutter) with their twins.
 
     ``sensor`` is any sensor model with ``apply(depth_mm, K, rng)`` (sensor_sim.SensorModel,
@@ -90,6 +92,9 @@ def real_like_frames(rng, n, K=K_VGA, size=VGA, sensor=SensorModel(), scene=Scen
     ``sampling``, e.g. a pose_sequence. ``copies`` > 0: after each frame, that many records of
     the same clean scene seen by ``copy_sensor`` (e.g. sensor_random.RandomSensor), same label
     and twin, drawn from ``copy_rng`` (so the ``n`` frames themselves do not change).
+    ``robot_copies`` > 0: then that many ``robot_copier.copy(pose, record, robot_rng)``
+    records (robot_view.RobotCopier: the same hand and label in another scene), from their
+    own ``robot_rng``.
     """
     height, width = size
     for start in range(0, n, 16):
@@ -116,6 +121,8 @@ def real_like_frames(rng, n, K=K_VGA, size=VGA, sensor=SensorModel(), scene=Scen
             yield record
             for _ in range(copies):
                 yield {**record, 'depth': copy_sensor.apply(clean, K, copy_rng)}
+            for _ in range(robot_copies):
+                yield robot_copier.copy(pose.take([i]), record, robot_rng)
 
 
 def pose_sequence(rng, n, keys=4, sampling=REAL_SAMPLING):
@@ -151,16 +158,20 @@ class SimRealSource:
     """The built-in sim-to-real benchmark: clean synthetic renders vs the real-like sensor."""
 
     name = 'simreal'
+    camera_K = K_VGA                 # the camera of the synthetic stream
 
     def __init__(self, data_cfg):
         self.cfg = data_cfg
 
     def train_records(self):
-        """Real-like training frames (noisy labels) with twins, and their sensor copies."""
+        """Real-like training frames (noisy labels) with twins, sensor and robot copies."""
         rng = np.random.default_rng([self.cfg.seed, 1])
         return real_like_frames(rng, self.cfg.num_real_train, copies=self.cfg.sensor_copies,
                                 copy_sensor=RandomSensor(),
-                                copy_rng=np.random.default_rng([self.cfg.seed, 5]))
+                                copy_rng=np.random.default_rng([self.cfg.seed, 5]),
+                                robot_copies=self.cfg.robot_copies,
+                                robot_copier=RobotCopier(RobotViews.from_config(self.cfg)),
+                                robot_rng=np.random.default_rng([self.cfg.seed, 6]))
 
     def val_records(self):
         """Held-out labelled real-like frames for tuning (noisy labels, like training)."""

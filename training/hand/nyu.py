@@ -68,6 +68,7 @@ class NyuSource:
     """
 
     name = 'nyu'
+    camera_K = NYU_K                 # the camera of the synthetic stream
 
     def __init__(self, data_cfg):
         self.root = data_cfg.source
@@ -77,9 +78,10 @@ class NyuSource:
 
     def train_records(self):
         """Real training frames (no sensor copies: NYU has no clean scene to see again)."""
-        if self.cfg.sensor_copies:
-            raise ValueError('data.sensor_copies needs the built-in benchmark (data.source='
-                             'simreal): NYU frames have no clean scene to see again')
+        if self.cfg.sensor_copies or self.cfg.robot_copies:
+            raise ValueError('data.sensor_copies and data.robot_copies need the built-in '
+                             'benchmark (data.source=simreal): NYU frames have no clean '
+                             'scene to see again')
         return nyu_records(os.path.join(self.root, 'train'), limit=self.cfg.num_real_train)
 
     def val_records(self):

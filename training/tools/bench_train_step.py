@@ -11,9 +11,10 @@ once with its objective through ``torch.compile`` (compiled during the warm-up s
 
 One feature-mapping joint step (stage 2) of batch 32 per stream, as ``training.train`` runs
 it: render 32 synthetic crops (hands: ``HandTrainingData.synthetic_batch``, clean renders
-straight into crops; objects: ``ObjectTrainingData.synthetic_batch``, renders into the crop
-camera over a background), draw 32 real crops and their twins from the prepared set (indexing
-only), the forward pass of f over synthetic + real and of f over the twins (no gradient), the
+straight into crops, with a config's ``data.synthetic_ego`` / ``data.synthetic_grasp``
+shares; objects: ``ObjectTrainingData.synthetic_batch``, renders into the crop camera over
+a background), draw 32 real crops and their twins from the prepared set (indexing only),
+the forward pass of f over synthetic + real and of f over the twins (no gradient), the
 backward pass and the Adam step. Times are medians over ``--steps`` steps after 3 warm-up
 steps, on ``torch.get_num_threads()`` threads; run it on a quiet machine.
 """
@@ -32,6 +33,7 @@ from fm_pose_ros.core.hand_codec import HandCropSettings
 from fm_pose_ros.core.networks import count_macs, FeatureMappingNet, NetConfig
 from training.config import DataConfig, load_config
 from training.hand.datasets import SimRealSource, synthetic_poses
+from training.hand.robot_view import stream_crops
 from training.losses import Objective
 
 VARIANTS = {  # name -> NetConfig arguments (crop size = in_size)
@@ -52,8 +54,8 @@ def timed(clock, name, action):
 class HandStreams:
     """The hand task's two streams: online synthetic crops, a prepared real set (random)."""
 
-    def __init__(self, net_cfg):
-        self.source = SimRealSource(DataConfig())
+    def __init__(self, net_cfg, data_cfg=DataConfig()):
+        self.source, self.data_cfg = SimRealSource(data_cfg), data_cfg
         self.settings = HandCropSettings(crop_size=net_cfg.in_size)
         size = net_cfg.in_size
         self.real = np.random.default_rng(0).uniform(-1, 1, (1500, 1, size, size)).astype(
@@ -61,8 +63,8 @@ class HandStreams:
         self.targets = np.zeros((1500, net_cfg.num_outputs), np.float32)
 
     def synthetic_batch(self, rng, n):
-        crops, targets = self.source.synthetic_crops(rng, synthetic_poses(rng, n),
-                                                     self.settings, 10.0)
+        crops, targets = stream_crops(rng, synthetic_poses(rng, n), self.settings, 10.0,
+                                      self.data_cfg, self.source)
         return crops.reshape(n, 1, *crops.shape[-2:]), targets.reshape(n, -1)
 
     def paired_batch(self, rng, n):
@@ -93,7 +95,7 @@ def config_variant(task, config_path):
     name = os.path.splitext(os.path.basename(config_path))[0]
     if task == 'hand':
         cfg = load_config(config_path, task='hand')
-        return name, cfg.net, HandStreams(cfg.net), cfg.channels_last
+        return name, cfg.net, HandStreams(cfg.net, cfg.data), cfg.channels_last
     from training.object.data import ObjectTrainingData
     cfg = load_config(config_path, ['data.num_real_train=64', 'data.num_real_test=0',
                                     'data.num_real_val=0'], task='object')

@@ -11,8 +11,11 @@ from fm_pose_ros.core.hand_com import centre_of_mass, locate_hand
 from fm_pose_ros.core.hand_joints import PALM_CENTRE
 from fm_pose_ros.core.hand_locator import hand_mask
 from fm_pose_ros.core.networks import HAND_LOCATOR, Locator
-from training.hand.data import cached, locator_frames, prepare_pairs, transforms_of
-from training.hand.datasets import real_like_frames
+from training.config import load_config
+from training.hand.data import (
+    cached, HandTrainingData, locator_frames, mirrored, prepare_pairs, training_pass,
+    transforms_of)
+from training.hand.datasets import real_like_frames, SimRealSource
 from training.locator import hand_batches, locator_loss, train_locator
 
 
@@ -83,3 +86,49 @@ def test_hand_locator_training_reduces_its_loss():
     before = loss_on_all()
     train_locator(locator, hand_batches(frames['input'], frames['cells'], 8), 60, lr=3e-3)
     assert loss_on_all() < 0.5 * before
+
+
+def test_one_pass_crops_at_the_visible_hand_and_keeps_the_locator_frames():
+    records = list(real_like_frames(np.random.default_rng(4), 6))
+    settings = HandCropSettings()
+    arrays = training_pass(records, settings, HAND_LOCATOR, np.random.default_rng(0), 0.0)
+    frames = locator_frames(records, HAND_LOCATOR)
+    np.testing.assert_array_equal(arrays['locator_input'], frames['input'])
+    np.testing.assert_array_equal(arrays['locator_cells'], frames['cells'])
+    assert len(arrays['real']) + int(arrays['skipped']) == 6
+    np.testing.assert_allclose(arrays['com'], arrays['hand_centre'], atol=1e-3)
+    jittered = training_pass(records, settings, HAND_LOCATOR, np.random.default_rng(0), 10.0)
+    offset = np.linalg.norm(jittered['com'] - jittered['hand_centre'], axis=1)
+    assert 3.0 < offset.mean() < 35.0
+    np.testing.assert_array_equal(jittered['twin'].shape, jittered['real'].shape)
+
+
+def test_one_pass_data_makes_the_training_frames_once(tmp_path, monkeypatch):
+    calls = []
+    original = SimRealSource.train_records
+
+    def counted(source):
+        calls.append(1)
+        return original(source)
+    monkeypatch.setattr(SimRealSource, 'train_records', counted)
+    items = ['data.num_real_train=6', 'data.num_real_test=2', 'data.num_real_val=0',
+             'data.locator_steps=2', 'data.locator_batch=2', f'data.cache_dir={tmp_path}']
+    data = HandTrainingData(load_config(None, items + ['data.train_crops=hand']))
+    assert len(calls) == 1 and len(data.train['real']) > 0 and data.locator is not None
+    assert 'locator_input' not in data.train
+    HandTrainingData(load_config(None, items))
+    assert len(calls) == 3                    # the locator's pass and the cropping pass
+
+
+def test_mirrored_frames_are_the_mirror_image_with_mirrored_labels():
+    record = next(real_like_frames(np.random.default_rng(5), 1))
+    flipped = next(mirrored([record]))
+    width = record['depth'].shape[1]
+    np.testing.assert_array_equal(flipped['depth'], record['depth'][:, ::-1])
+    np.testing.assert_array_equal(flipped['twin'], record['twin'][:, ::-1])
+
+    def columns(joints, K):
+        return K[0, 0] * joints[:, 0] / joints[:, 2] + K[0, 2]
+    np.testing.assert_allclose(columns(flipped['joints'], flipped['K']),
+                               width - 1 - columns(record['joints'], record['K']), atol=1e-9)
+    np.testing.assert_array_equal(flipped['joints'][:, 1:], record['joints'][:, 1:])

@@ -75,8 +75,8 @@ def test_records_and_training_source(nyu_root, tmp_path):
     assert crops.shape == (4, 1, 128, 128) and np.isfinite(targets).all()
     with pytest.raises(ValueError, match='NYU train has 2 frames'):
         NyuSource(load_config(None, [f'data.source={root}']).data).val_records()
-    with pytest.raises(ValueError, match='sensor_copies needs the built-in benchmark'):
-        NyuSource(load_config(None, [f'data.source={root}', 'data.sensor_copies=1']).data
-                  ).train_records()
+    for copies in ('data.sensor_copies=1', 'data.robot_copies=1'):
+        with pytest.raises(ValueError, match='robot_copies need the built-in benchmark'):
+            NyuSource(load_config(None, [f'data.source={root}', copies]).data).train_records()
     with pytest.raises(ValueError, match='not an NYU folder'):
         NyuSource(load_config(None, [f'data.source={tmp_path / "nothing"}']).data)
