@@ -29,41 +29,44 @@ test: lint
 unit: venv
 	$(PY) -m pytest -q -p no:cacheprovider -m "not linter and not integration" test
 
-# the shipped hand model: training/configs/hand_fm_long.yaml (about 50 minutes on 2 quiet
-# cores), then training/configs/hand_fm_dr.yaml on its weights (sensor randomisation, about
-# 16 minutes); each run's validation curve against wall-clock lands in runs/<run>/curve.csv
+# the shipped hand model: the recipe training/configs/recipes/hand_fm.yaml, as `python -m
+# training.train` trains it with no --config: hand_fm_long.yaml (40,000 steps), then
+# hand_fm_dr.yaml from its weights (12,000 steps with sensor copies); about 65 minutes on 2
+# quiet cores (docs/hand_tuning.md). Each step's validation curve against wall-clock lands in
+# runs/hand_fm/<step>/curve.csv
 weights: venv
-	$(PY) -m training.train --config training/configs/hand_fm_long.yaml --out runs/hand_fm_long
-	$(PY) -m training.train --config training/configs/hand_fm_dr.yaml --out runs/hand_fm_dr
-	cp runs/hand_fm_dr/hand_fm.safetensors models/hand_fm.safetensors
+	$(PY) -m training.train --config training/configs/recipes/hand_fm.yaml --out runs/hand_fm
+	cp runs/hand_fm/hand_fm.safetensors models/hand_fm.safetensors
 
 # fm + the four baselines with one budget (4,000 steps each; docs/results_hand.md)
 hand-compare: venv
-	$(PY) -m training.compare --config training/configs/hand_compare4k.yaml --out runs/compare4k \
-		--exemplars 20000
+	$(PY) -m training.compare --config training/configs/recipes/hand_compare.yaml \
+		--out runs/compare4k --exemplars 20000
 
 # error against the number of labelled real frames, four methods
 # (docs/results/hand_learning_curve.md)
 hand-curve: venv
-	$(PY) -m training.tools.learning_curve --config training/configs/hand_curve.yaml \
+	$(PY) -m training.tools.learning_curve --config training/configs/recipes/hand_curve.yaml \
 		--sizes 100,300,1500 --out runs/hand_curve --table docs/results/hand_learning_curve.md
 
 # the object (pybullet duck): five methods with one budget (docs/results_object.md)
 object-compare: venv
-	LP_NUM_THREADS=1 $(PY) -m training.compare --config training/configs/object_compare.yaml \
-		--out runs/object_compare
+	LP_NUM_THREADS=1 $(PY) -m training.compare \
+		--config training/configs/recipes/object_compare.yaml --out runs/object_compare
 
 # 2D projection against the number of labelled real frames, four methods
 # (docs/results/object_learning_curve.md)
 object-curve: venv
 	LP_NUM_THREADS=1 $(PY) -m training.tools.learning_curve --task object \
-		--config training/configs/object_curve.yaml --sizes 50,1000 --out runs/object_curve \
+		--config training/configs/recipes/object_curve.yaml --sizes 50,1000 --out runs/object_curve \
 		--table docs/results/object_learning_curve.md
 
-# the shipped object model: one run of training/configs/object_fm.yaml (its validation curve
-# against wall-clock lands in runs/object_fm/curve.csv)
+# the shipped object model: the recipe training/configs/recipes/object_fm.yaml, as `python -m
+# training.train --task object` trains it with no --config; about 39 minutes on 2 cores
+# (docs/results_object.md). Its validation curve against wall-clock lands in
+# runs/object_fm/curve.csv
 object-weights: venv
-	LP_NUM_THREADS=1 $(PY) -m training.train --config training/configs/object_fm.yaml \
+	LP_NUM_THREADS=1 $(PY) -m training.train --config training/configs/recipes/object_fm.yaml \
 		--out runs/object_fm
 	cp runs/object_fm/object_fm.safetensors models/object_fm.safetensors
 

@@ -101,7 +101,11 @@ def main(argv=None):
         parser.error(f'--methods: a subset of {", ".join(METHOD_NAMES)} with fm '
                      '(exemplar needs synthetic)')
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(message)s')
-    cfg = load_config(args.config, args.set, task=args.task)
+    try:
+        cfg = load_config(args.config, args.set, task=args.task)
+    except (OSError, ValueError) as exc:
+        print(f'training.compare: {exc}', file=sys.stderr)
+        return 2
     data = make_training_data(cfg)
     results, weights = {}, {}
     for method in (m for m in ('fm', 'synthetic', 'real', 'mix') if m in methods):

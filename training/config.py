@@ -3,10 +3,18 @@
 """Training configuration: dataclasses with commented defaults, YAML and ``--set`` overrides.
 
 The whole config is saved inside every checkpoint and weights file (``training`` metadata).
-Override order: defaults < ``--config file.yaml`` < ``--set section.key=value`` (repeatable).
+Override order: task defaults < ``--config file.yaml`` < ``--set section.key=value``
+(repeatable).
+
+A config file may include another with ``base: <path relative to the file>``: the two are
+merged key by key, the including file's values winning (``training/configs/recipes/
+hand_net.yaml`` holds the shipped hand network, included by every hand recipe). A recipe file
+may instead list ``steps:``, each a config file trained from the weights of the one before
+(``recipes/hand_fm.yaml``); ``recipe_steps`` reads it, ``training.train`` runs it.
 """
 
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
+import os
 
 import yaml
 
@@ -16,6 +24,14 @@ from fm_pose_ros.core.object_codec import MAX_ROTATION_DEG, ObjectCropSettings
 
 METHODS = ('fm', 'synthetic', 'real', 'mix')
 TASKS = ('hand', 'object')
+BUILT_IN_SOURCES = ('simreal', 'heldout-tof', 'heldout-ego')  # data.source; else an NYU folder
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'configs')
+RECIPES = {task: os.path.join(CONFIG_DIR, 'recipes', f'{task}_fm.yaml') for task in TASKS}
+# --quick: every stage, frame count and locator schedule capped: a smoke run of the recipe's
+# own network, chain of steps and data pipeline (not a usable model)
+QUICK_CAPS = {'optim.stage1_steps': 50, 'optim.stage2_steps': 50, 'data.num_real_train': 24,
+              'data.num_real_test': 16, 'data.num_real_val': 16, 'data.locator_steps': 30,
+              'object.locator_steps': 30, 'eval_every': 100, 'ckpt_every': 50}
 
 
 @dataclass(frozen=True)
@@ -167,6 +183,10 @@ class TrainConfig:
             raise ValueError('batch_size >= 2, non-negative step counts and '
                              'data.sensor_copies and data.robot_copies required')
         self.data.validate()
+        copies = self.data.sensor_copies or self.data.robot_copies
+        if copies and self.data.source not in BUILT_IN_SOURCES:
+            raise ValueError(f'data.sensor_copies and data.robot_copies need the built-in '
+                             f'benchmark, not {self.data.source}: no clean scene to see again')
         crop.validate()
         self.object.validate()
         return self
@@ -227,18 +247,83 @@ def task_defaults(task='hand'):
     return TrainConfig()
 
 
+def deep_merge(base, top):
+    """Return ``base`` updated by ``top`` key by key (nested mappings merged, ``top`` wins)."""
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            value = deep_merge(merged[key], value)
+        merged[key] = value
+    return merged
+
+
+def read_yaml(path, _chain=()):
+    """Read a config file's mapping with its ``base:`` chain merged in (the file wins).
+
+    Raise ValueError in one line naming the file when the file or a base is missing, is not a
+    mapping, or a base includes itself.
+    """
+    real = os.path.realpath(path)
+    if real in _chain:
+        names = ' -> '.join(os.path.basename(name) for name in _chain + (real,))
+        raise ValueError(f'{path}: base cycle ({names})')
+    try:
+        with open(path, encoding='utf-8') as handle:
+            values = yaml.safe_load(handle) or {}
+    except FileNotFoundError:
+        where = f' (base of {_chain[-1]})' if _chain else ''
+        raise ValueError(f'{path}: no such config file{where}') from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f'{path}: not YAML ({" ".join(str(exc).split())})') from None
+    if not isinstance(values, dict):
+        raise ValueError(f'{path}: a config file holds a mapping of settings')
+    base = values.pop('base', None)
+    if base is None:
+        return values
+    if not isinstance(base, str) or not base:
+        raise ValueError(f'{path}: base must be a path to another config file')
+    parent = read_yaml(os.path.join(os.path.dirname(path), base), _chain + (real,))
+    return deep_merge(parent, values)
+
+
+def recipe_steps(path):
+    """``[(name, config path)]`` of a recipe: its ``steps`` in order, or the file itself.
+
+    A step's name is its file name without ``.yaml``; paths are relative to the recipe.
+    """
+    values = read_yaml(path)
+    if 'steps' not in values:
+        return [(os.path.splitext(os.path.basename(path))[0], path)]
+    steps = values.pop('steps')
+    if values or not isinstance(steps, list) or not steps or not all(
+            isinstance(step, str) for step in steps):
+        raise ValueError(f'{path}: a recipe of steps holds only "steps:", a list of config files')
+    folder = os.path.dirname(path)
+    return [(os.path.splitext(os.path.basename(step))[0], os.path.join(folder, step))
+            for step in steps]
+
+
+def quick_items(cfg):
+    """``--set`` items capping ``cfg`` to a smoke run (QUICK_CAPS; a 0 stays 0)."""
+    items = []
+    for dotted, cap in QUICK_CAPS.items():
+        value = cfg
+        for part in dotted.split('.'):
+            value = getattr(value, part)
+        items.append(f'{dotted}={min(value, cap)}')
+    return items
+
+
 def load_config(yaml_path=None, set_items=(), base=None, task='hand'):
     """Build a validated TrainConfig from task defaults, a YAML file and ``--set`` items.
 
-    A ``task`` key in the YAML file (a recipe under training/configs/) picks the defaults of
-    that task, as ``--task`` does.
+    A ``task`` key in the YAML file (or its base) picks the defaults of that task, as
+    ``--task`` does. ``base``: a TrainConfig to start from instead of the task defaults.
     """
-    overrides = {}
-    if yaml_path:
-        with open(yaml_path, encoding='utf-8') as handle:
-            overrides = yaml.safe_load(handle) or {}
-        if not isinstance(overrides, dict):
-            raise ValueError(f'{yaml_path}: a config file holds a mapping of settings')
+    overrides = read_yaml(yaml_path) if yaml_path else {}
+    if 'steps' in overrides:
+        raise ValueError(f'{yaml_path}: a recipe of steps; train it with python -m '
+                         f'training.train --config {yaml_path}')
     config = base or task_defaults(overrides.get('task', task))
     return merge(merge(config, overrides), parse_set(set_items)).validate()
 

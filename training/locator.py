@@ -21,13 +21,13 @@ import cv2
 import numpy as np
 from safetensors.torch import load_file, save_file
 import torch
-from tqdm import tqdm
 
 from fm_pose_ros.core.fileio import atomic_write
 from fm_pose_ros.core.networks import OBJECT_LOCATOR
 from fm_pose_ros.core.object_codec import normalise_rgb
 from training.object.datasets import (
     composite, K_LINEMOD, sample_poses, synthetic_background, synthetic_lighting)
+from training.progress import bar, Rate
 
 LOGGER = logging.getLogger(__name__)
 POSITIVE_WEIGHT = 4.0
@@ -91,7 +91,8 @@ def train_locator(locator, batches, steps, lr=1e-3):
     optimizer = torch.optim.Adam(locator.parameters(), lr=lr)
     locator.train()
     loss = torch.tensor(float('nan'))
-    for step in tqdm(range(steps), desc='locator'):
+    progress, rate = bar(steps, desc='locator'), Rate(steps)
+    for step in range(steps):
         x, cells = next(batches)
         loss = locator_loss(locator(torch.from_numpy(np.ascontiguousarray(x))),
                             torch.from_numpy(np.ascontiguousarray(cells, np.float32)[:, None]))
@@ -101,8 +102,11 @@ def train_locator(locator, batches, steps, lr=1e-3):
         if step == int(0.7 * steps):
             for group in optimizer.param_groups:
                 group['lr'] = lr * 0.1
+        progress.update(1)
         if (step + 1) % 100 == 0:
-            LOGGER.info('locator step %d loss %.4f', step + 1, loss.item())
+            LOGGER.info('locator step %d/%d loss %.4f | %s', step + 1, steps, loss.item(),
+                        rate.text(step + 1))
+    progress.close()
     locator.eval()
     return loss.item()
 

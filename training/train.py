@@ -1,22 +1,35 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Train a hand model: Feature Mapping or a baseline, resumable, single process or DDP.
+"""Train a hand (depth) or object (RGB) model: Feature Mapping or a baseline, resumable, DDP.
 
-``python -m training.train --method fm --out runs/fm [--config c.yaml] [--set k=v] [--resume]
-[--init weights.safetensors]``
+``python -m training.train [--task hand|object] [--config c.yaml] [--quick] [--method fm]
+[--out runs/x] [--set k=v] [--resume] [--init weights.safetensors]``
 ``torchrun --nproc_per_node 2 -m training.train ...`` (gloo on CPU, nccl on GPU)
 
-Methods (same harness, same total step budget):
+With no ``--config`` it trains the shipped recipe of the task: for hands
+``training/configs/recipes/hand_fm.yaml`` (the dense depth network, two steps: 40,000 steps,
+then 12,000 from those weights with random-sensor copies of the labelled frames), for objects
+``recipes/object_fm.yaml`` (the dense RGB network, 15,000 steps with augmented real crops).
+A recipe of ``steps:`` runs each step in ``<out>/<step>/``, each later one initialised from
+the weights of the one before, and copies the last weights to ``<out>``. ``--quick`` caps
+every step to a smoke run (``training.config.QUICK_CAPS``: 50 + 50 steps, 24 labelled frames).
+
+Methods (same harness, same total step budget; the task picks the data, network outputs and
+metrics through training/tasks.py: 3D joints of a depth crop, or the 8 box corners of an
+object crop):
 - ``fm``: stage 1 trains f, h on synthetic crops; stage 2 adds real crops through g and the
   feature-mapping loss towards their synthetic twins (training/losses.py).
 - ``synthetic``: f, h on synthetic crops only.  ``real``: f, h on real crops only.
 - ``mix``: f, h on synthetic and real crops (no g).
 The model always runs as ``h(g(f(x)))``; g starts as the identity and only ``fm`` trains it.
+A tqdm bar shows on a terminal only; every ``log_every`` steps one log line gives the
+losses, steps per second and the time left.
 """
 
 import argparse
 import logging
 import os
+import shutil
 import sys
 import time
 
@@ -24,18 +37,19 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
-from tqdm import tqdm
 
 from fm_pose_ros.core.backends import resolve_device
+from fm_pose_ros.core.fileio import atomic_write
 from fm_pose_ros.core.networks import FeatureMappingNet
 from fm_pose_ros.core.text import printable
 from fm_pose_ros.core.weights import (
     load_hand_parts, load_object_model, read_metadata, WeightsError)
 from training.checkpointing import (
     load_training_state, save_training_state, TrainingStateError)
-from training.config import load_config
+from training.config import load_config, quick_items, recipe_steps, RECIPES, TASKS
 from training.losses import Objective, STAGES
 from training.predict import predictor
+from training.progress import bar, Rate
 from training.tasks import make_training_data
 
 LOGGER = logging.getLogger('training.train')
@@ -137,7 +151,8 @@ class Trainer:
         """
         plan = stage_plan(self.cfg)
         total = plan[-1][4]
-        bar = tqdm(total=total, initial=self.step, disable=self.rank != 0, desc=self.cfg.method)
+        progress = bar(total, self.step, self.cfg.method, show=self.rank == 0)
+        self.rate = Rate(total, self.step)
         while self.step < total:
             stage = next(s for s in plan if s[3] <= self.step < s[4])
             batch = make_batch(self.data, stage[1], self.cfg, self.step, self.rank)
@@ -145,12 +160,12 @@ class Trainer:
             self.history.append(train_step(self.objective, self.optimizer, batch, self.cfg,
                                            stage, self.step, self.device))
             self.step += 1
-            bar.update(1)
+            progress.update(1)
             self._after_step(stage, total)
             if self.step == stop_at:
-                bar.close()
+                progress.close()
                 return None
-        bar.close()
+        progress.close()
         return self._export() if self.rank == 0 else None
 
     def _after_step(self, stage, total):
@@ -159,8 +174,9 @@ class Trainer:
         if self.step % self.cfg.log_every == 0 or self.step == total:
             for name, value in self.history[-1].items():
                 self.writer.add_scalar(f'{stage[0]}/{name}', value, self.step)
-            LOGGER.info('step %d %s %s', self.step, stage[0],
-                        ' '.join(f'{k}={v:.4f}' for k, v in self.history[-1].items()))
+            LOGGER.info('step %d/%d %s %s | %s', self.step, total, stage[0],
+                        ' '.join(f'{k}={v:.4f}' for k, v in self.history[-1].items()),
+                        self.rate.text(self.step))
         if self.step % self.cfg.ckpt_every == 0 or self.step == total:
             save_training_state(os.path.join(self.cfg.out_dir, RESUME_FILE), self.model,
                                 self.optimizer, self.step, self.cfg.to_dict())
@@ -183,7 +199,7 @@ class Trainer:
 
     def _export(self):
         headline, values = self.data.headline, self.headlines()
-        path = os.path.join(self.cfg.out_dir, f'{self.cfg.task}_{self.cfg.method}.safetensors')
+        path = weights_path(self.cfg)
         self.data.export(path, self.model, training={**self.cfg.to_dict(), 'steps': self.step},
                          metrics={f'real_{split}_{headline}': v for split, v in values.items()})
         self.writer.close()
@@ -250,31 +266,93 @@ def _tensorboard(out_dir):
     return SummaryWriter(os.path.join(out_dir, 'tensorboard'))
 
 
+def weights_path(cfg):
+    """Where a run exports its weights: ``<out_dir>/<task>_<method>.safetensors``."""
+    return os.path.join(cfg.out_dir, f'{cfg.task}_{cfg.method}.safetensors')
+
+
+def recipe_runs(config, task='hand', set_items=(), out=None, init=None, quick=False):
+    """``[(step name, TrainConfig)]`` of a recipe, every step validated before any trains.
+
+    ``config``: a config file or a recipe of ``steps:``; None: the task's shipped recipe
+    (``training.config.RECIPES``). One step runs in ``out`` (default: its ``out_dir``);
+    several run in ``<out>/<step name>/``, each after the first initialised from the weights
+    of the one before (``init``: the first step's). ``quick``: ``QUICK_CAPS`` on every step.
+    Override order per step: its file < quick caps < ``set_items`` < ``out``/``init``.
+    """
+    steps = recipe_steps(config or RECIPES[task])
+    runs = []
+    for name, path in steps:
+        cfg = load_config(path, set_items, task=task)
+        if len(steps) > 1:
+            out = out or cfg.out_dir             # the first step's: the recipe's folder
+        where = (os.path.join(out, name) if len(steps) > 1 else out) or cfg.out_dir
+        items = (quick_items(cfg) if quick else []) + list(set_items) + [f'out_dir={where}']
+        cfg = load_config(path, items + [f'init={init}'] * bool(init), task=task)
+        runs.append((name, cfg))
+        init = weights_path(cfg)
+    return runs
+
+
+def train_steps(runs, resume=False):
+    """Train each ``(name, cfg)`` of ``recipe_runs`` in order; return an exit status.
+
+    Several steps: with ``resume`` a step whose weights file exists is done; at the end the
+    last weights are copied beside the step folders (``<out>/<task>_<method>.safetensors``).
+    A step that cannot start (data, weights) ends the run with one line on stderr (status 2).
+    """
+    several = len(runs) > 1
+    for index, (name, cfg) in enumerate(runs):
+        step = f'recipe step {index + 1}/{len(runs)} {name}'
+        if several and resume and os.path.exists(weights_path(cfg)):
+            LOGGER.info('%s: done (%s)', step, weights_path(cfg))
+            continue
+        if several:
+            LOGGER.info('%s: training into %s', step, cfg.out_dir)
+        try:
+            trainer = Trainer(cfg, resume=resume)
+        except (WeightsError, TrainingStateError, OSError, ValueError) as exc:
+            print(f'training.train: {f"{name}: " * several}{printable(exc)}', file=sys.stderr)
+            return 2
+        trainer.run()
+        if dist.is_initialized():
+            dist.barrier()                   # the next step reads the weights rank 0 wrote
+    last = runs[-1][1]
+    if several and (not dist.is_initialized() or dist.get_rank() == 0):
+        final = os.path.join(os.path.dirname(last.out_dir), os.path.basename(weights_path(last)))
+        atomic_write(final, lambda tmp: shutil.copyfile(weights_path(last), tmp))
+        LOGGER.info('recipe done: %s', final)
+    return 0
+
+
 def main(argv=None):
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config', help='YAML file of overrides')
+    parser.add_argument('--config', help='YAML config or recipe (default: the task\'s shipped '
+                        'recipe, training/configs/recipes/<task>_fm.yaml)')
     parser.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
-                        help='override, e.g. optim.lr=1e-3 (repeatable)')
-    parser.add_argument('--task', default='hand', help='hand | object (default: hand)')
+                        help='override, e.g. optim.lr=1e-3 (repeatable; every step)')
+    parser.add_argument('--task', default='hand', choices=TASKS,
+                        help='hand | object (default: hand)')
     parser.add_argument('--method', help='fm | synthetic | real | mix')
     parser.add_argument('--out', help='output directory')
+    parser.add_argument('--quick', action='store_true',
+                        help='smoke run: steps, frames and locator training capped')
     parser.add_argument('--resume', action='store_true', help='continue from out/resume')
     parser.add_argument('--init', help='start from this weights file (network only)')
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(message)s')
-    extra = ([f'method={args.method}'] * bool(args.method) + [f'out_dir={args.out}'] * bool(
-        args.out) + [f'init={args.init}'] * bool(args.init))
     try:
-        cfg = load_config(args.config, args.set + extra, task=args.task)
-        trainer = Trainer(cfg, resume=args.resume)
-    except (WeightsError, TrainingStateError, OSError, ValueError) as exc:
+        runs = recipe_runs(args.config, args.task,
+                           args.set + [f'method={args.method}'] * bool(args.method),
+                           args.out, args.init, args.quick)
+    except (OSError, ValueError) as exc:
         print(f'training.train: {printable(exc)}', file=sys.stderr)
         return 2
-    trainer.run()
+    status = train_steps(runs, args.resume)
     if dist.is_initialized():
         dist.destroy_process_group()
-    return 0
+    return status
 
 
 if __name__ == '__main__':

@@ -1,8 +1,11 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""The comparison table: rows for the methods run, ratios to FM; --methods is checked."""
+"""The comparison table: rows for the methods run, ratios to FM; --methods, --config checked."""
+
+import os
 
 import pytest
+from test_lint import REPO
 
 from training.compare import main, results_table
 
@@ -28,3 +31,10 @@ def test_methods_must_include_fm_and_known_names(methods, capsys):
         main(['--methods', methods])
     assert exit_info.value.code == 2
     assert '--methods' in capsys.readouterr().err
+
+
+def test_a_recipe_of_steps_is_refused_in_one_line(capsys):
+    recipe = os.path.join(REPO, 'training', 'configs', 'recipes', 'hand_fm.yaml')
+    assert main(['--config', recipe, '--out', 'unused']) == 2
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and 'a recipe of steps' in err and 'hand_fm.yaml' in err

@@ -3,7 +3,9 @@
 """Tiny end-to-end training runs: loss goes down, resume equals uninterrupted, DDP, export."""
 
 import hashlib
+import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,16 +20,24 @@ import torch
 from fm_pose_ros.core.hand_estimator import HandEstimator
 from fm_pose_ros.core.networks import FeatureMappingNet, HAND_LOCATOR
 from fm_pose_ros.core.weights import load_hand_model, load_hand_parts
-from training.config import load_config
+from training.config import load_config, QUICK_CAPS
 from training.evaluate import evaluate_file
 from training.hand.data import HandTrainingData
 from training.predict import predictor
-from training.train import main as train_main, stage_plan, Trainer
+from training.train import (
+    main as train_main, recipe_runs, stage_plan, Trainer, weights_path)
 
 
 def tiny_config(tmp_path, *extra):
     return load_config(None, TINY + [f'out_dir={tmp_path / "run"}',
                                      f'data.cache_dir={tmp_path / "cache"}', *extra])
+
+
+def plain_config(tmp_path):
+    """A config file of one run on the hand defaults (the CLI's default is the recipe)."""
+    path = tmp_path / 'plain.yaml'
+    path.write_text('task: hand\n')
+    return str(path)
 
 
 def test_plan_gives_every_method_the_same_budget(tmp_path):
@@ -218,7 +228,8 @@ def test_init_starts_from_a_weights_file_and_logs_the_curve(tmp_path):
 def test_init_with_another_architecture_is_one_line(tmp_path, capsys):
     path = Trainer(tiny_config(tmp_path / 'a')).run()
     args = [f'--set={item}' for item in TINY + [f'data.cache_dir={tmp_path / "cache"}']]
-    capsys.readouterr()                             # the first run's progress bar
+    args += ['--config', plain_config(tmp_path)]
+    capsys.readouterr()                             # the first run's log
     code = train_main(args + ['--set=net.feature_dim=64', '--init', path,
                               '--out', str(tmp_path / 'b')])
     err = capsys.readouterr().err
@@ -233,8 +244,44 @@ def test_ddp_two_processes_on_cpu(tmp_path):
     result = subprocess.run(
         [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
          '--master_port=29571', '-m', 'training.train', '--method', 'fm',
-         '--out', str(tmp_path / 'ddp'), *args],
+         '--config', plain_config(tmp_path), '--out', str(tmp_path / 'ddp'), *args],
         cwd=REPO, capture_output=True, text=True, timeout=280,
         env={**os.environ, 'OMP_NUM_THREADS': '1'})
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / 'ddp' / 'hand_fm.safetensors').is_file()
+
+
+def test_a_log_file_gets_one_plain_line_every_log_every_steps(tmp_path, caplog, capsys):
+    """stderr is no terminal under pytest: no bar, a line with losses, steps/s and ETA."""
+    trainer = Trainer(tiny_config(tmp_path, 'log_every=4', 'optim.stage1_steps=4',
+                                  'optim.stage2_steps=8'))
+    capsys.readouterr()
+    with caplog.at_level(logging.INFO, logger='training.train'):
+        trainer.run()
+    lines = [r.getMessage() for r in caplog.records if re.match(r'step \d+/', r.getMessage())]
+    pattern = (r'step (\d+)/12 (synthetic|joint) (\w+=-?\d+\.\d{4} )+\| \d+\.\d{2} steps/s, '
+               r'ETA (\d+:\d{2}:\d{2}|\?)')
+    assert all(re.fullmatch(pattern, line) for line in lines), lines
+    assert [int(re.fullmatch(pattern, line).group(1)) for line in lines] == [4, 8, 12]
+    assert '\r' not in capsys.readouterr().err
+
+
+def test_the_default_recipe_quick_runs_its_steps_from_the_last_weights(tmp_path, caplog):
+    """``python -m training.train --quick``: the shipped hand recipe's steps (tiny network)."""
+    # NHWC (the recipe's channels_last) on one thread with 4-channel stages corrupts the heap
+    # in the second run of a process (torch 2.13 CPU); 8 channels and up do not
+    tiny = [item for item in TINY if not item.startswith(('optim.stage', 'net.stage'))]
+    args = [f'--set={item}' for item in tiny + ['net.stage_channels=[8, 16, 16]',
+                                                f'data.cache_dir={tmp_path / "cache"}']]
+    out = str(tmp_path / 'recipe')
+    assert train_main(['--quick', '--out', out, *args]) == 0
+    runs = recipe_runs(None, 'hand', out=out)
+    first, last = weights_path(runs[0][1]), weights_path(runs[-1][1])
+    training = load_hand_model(last)[1]['training']
+    assert training['init'] == first and training['steps'] == QUICK_CAPS['optim.stage2_steps']
+    assert training['data']['sensor_copies'] == runs[-1][1].data.sensor_copies > 0
+    with open(last, 'rb') as step, open(os.path.join(out, 'hand_fm.safetensors'), 'rb') as final:
+        assert step.read() == final.read()
+    with caplog.at_level(logging.INFO, logger='training.train'):
+        assert train_main(['--quick', '--resume', '--out', out, *args]) == 0
+    assert sum(': done (' in r.getMessage() for r in caplog.records) == len(runs)

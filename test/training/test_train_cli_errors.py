@@ -20,9 +20,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def train(tmp_path, *args, sets=()):
-    """Run the trainer CLI; return (exit code, stderr lines without log lines)."""
-    command = [sys.executable, '-m', 'training.train', '--method', 'synthetic',
-               '--out', str(tmp_path / 'run'), '--set', f'data.cache_dir={tmp_path / "cache"}']
+    """Run the trainer CLI on one run; return (exit code, stderr lines without log lines)."""
+    plain = tmp_path / 'plain.yaml'
+    plain.write_text('task: hand\n')
+    command = [sys.executable, '-m', 'training.train', '--config', str(plain), '--method',
+               'synthetic', '--out', str(tmp_path / 'run'),
+               '--set', f'data.cache_dir={tmp_path / "cache"}']
     for value in [*TINY, *sets]:
         command += ['--set', value]
     result = subprocess.run(command + list(args), capture_output=True, text=True, cwd=ROOT,

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial.transform import Rotation
-import torch
 
 from training.hand.model import (
     axis_angle_to_matrix, FOREARM_LENGTH_MM, FOREARM_RADIUS_MM, HandPose, joints,
@@ -98,7 +97,7 @@ def arm_capsules(rng, pose, bend_deg=(30.0, 15.0), near_mm=100.0):
     camera, so the arm leaves the image (an upper arm of radius 0 is not drawn: the forearm
     reached that plane first).
     """
-    R = axis_angle_to_matrix(_t(pose.rotation)).numpy()[0]
+    R = axis_angle_to_matrix(np.asarray(pose.rotation, np.float64))[0]
     bend = Rotation.from_euler('xz', [rng.uniform(-1, 1) * np.radians(bend_deg[0]),
                                       rng.uniform(-1, 1) * np.radians(bend_deg[1])])
     wrist = pose.translation[0]
@@ -125,8 +124,8 @@ def rigid_motion(old, new):
     ``old`` and ``new`` are poses of length 1 with the same articulation and shape; the
     motion maps every point attached to the hand (joints, labels) rigidly.
     """
-    R_old = axis_angle_to_matrix(_t(old.rotation)).numpy()[0]
-    R_new = axis_angle_to_matrix(_t(new.rotation)).numpy()[0]
+    R_old = axis_angle_to_matrix(np.asarray(old.rotation, np.float64))[0]
+    R_new = axis_angle_to_matrix(np.asarray(new.rotation, np.float64))[0]
     t_old, t_new = old.translation[0], new.translation[0]
     return lambda points: (np.asarray(points) - t_old) @ R_old @ R_new.T + t_new
 
@@ -136,7 +135,7 @@ def mirror(pose, points):
 
     A hand model reflected this way is the other hand (left <-> right) in the same pose.
     """
-    R = axis_angle_to_matrix(_t(pose.rotation)).numpy()
+    R = axis_angle_to_matrix(np.asarray(pose.rotation, np.float64))
     t = pose.translation
     shape = points.shape
     flat = points.reshape(len(points), -1, 3)
@@ -147,7 +146,7 @@ def mirror(pose, points):
 
 def back_and_fingers(pose):
     """Camera-frame z of the back normal and of the finger direction, ``(B,)`` each."""
-    R = axis_angle_to_matrix(_t(pose.rotation)).numpy()
+    R = axis_angle_to_matrix(np.asarray(pose.rotation, np.float64))
     return R[:, 2, 2], R[:, 2, 1]
 
 
@@ -158,7 +157,3 @@ def joints_out_of_image(pose, K, size):
     v = K[1, 1] * points[..., 1] / points[..., 2] + K[1, 2]
     outside = (u < 0) | (u > size[1] - 1) | (v < 0) | (v > size[0] - 1)
     return outside.any(axis=1)
-
-
-def _t(values):
-    return torch.as_tensor(np.asarray(values, np.float64))

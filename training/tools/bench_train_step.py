@@ -36,10 +36,10 @@ from training.hand.datasets import SimRealSource, synthetic_poses
 from training.hand.robot_view import stream_crops
 from training.losses import Objective
 
-VARIANTS = {  # name -> NetConfig arguments (crop size = in_size)
-    '128 px, 0.4.0 trunk': {},
-    '96 px, 0.4.0 trunk': {'in_size': 96},
-    '96 px, channels_last': {'in_size': 96},
+VARIANTS = {  # name -> NetConfig arguments (crop size = in_size), NHWC tensors or not
+    '128 px, 0.4.0 trunk': {'net': {}, 'channels_last': False},
+    '96 px, 0.4.0 trunk': {'net': {'in_size': 96}, 'channels_last': False},
+    '96 px, channels_last': {'net': {'in_size': 96}, 'channels_last': True},
 }
 
 
@@ -126,8 +126,8 @@ def variants(task, configs):
     """``[(name, NetConfig, streams, channels_last)]``: config files, else the hand variants."""
     if configs:
         return [config_variant(task, path) for path in configs]
-    return [(name, NetConfig(**overrides), HandStreams(NetConfig(**overrides)),
-             'channels_last' in name) for name, overrides in VARIANTS.items()]
+    return [(name, NetConfig(**variant['net']), HandStreams(NetConfig(**variant['net'])),
+             variant['channels_last']) for name, variant in VARIANTS.items()]
 
 
 def table(rows, command):

@@ -36,3 +36,16 @@ def test_hand_variants_come_from_config_files_with_their_layout(tmp_path):
     assert bench_train_step.main(['--configs', str(config), '--steps', '1', '--threads', '1',
                                   '--out', str(out)]) == 0
     assert out.read_text().strip().splitlines()[-1].startswith('| tiny_group |')
+
+
+def test_built_in_variants_state_their_layout_whatever_their_name(monkeypatch):
+    from training.tools import bench_train_step
+    assert all(isinstance(variant['channels_last'], bool)
+               for variant in bench_train_step.VARIANTS.values())
+    net = {'in_size': 32, 'stage_channels': [4, 8, 8, 16], 'feature_dim': 32}
+    monkeypatch.setattr(bench_train_step, 'VARIANTS', {
+        'nhwc': {'net': net, 'channels_last': True},
+        'channels_last in the name only': {'net': net, 'channels_last': False}})
+    found = bench_train_step.variants('hand', [])
+    assert [(name, layout) for name, _, _, layout in found] == [
+        ('nhwc', True), ('channels_last in the name only', False)]
