@@ -3,7 +3,7 @@
 """Accuracy and cost of the depth refinement's levers on the object's RGB-D frames.
 
 ``python -m training.tools.depth_sweep --weights models/object_fm.safetensors [--split val]
-[--variant NAME:key=value,key=value ...] [--out docs/object_depth_sweep.md]``
+[--variant NAME:key=value,key=value ...] [--out docs/results/object_depth_sweep.md]``
 
 The weights' RGB poses are estimated once per frame (the node's path: locator, crops, network,
 PnP) on the built-in frames with aligned depth (training/object/depth_sensor.py) or a BOP
@@ -108,7 +108,7 @@ def main(argv=None):
     parser.add_argument('--split', choices=('val', 'test'), default='val')
     parser.add_argument('--variant', nargs='+', default=list(DEFAULT_VARIANTS),
                         help='NAME:key=value,... (RefineSettings fields)')
-    parser.add_argument('--out', default='docs/object_depth_sweep.md')
+    parser.add_argument('--out', default='docs/results/object_depth_sweep.md')
     args = parser.parse_args(argv)
     try:
         variants = [parse_variant(text) for text in args.variant]
