@@ -3,7 +3,8 @@
 """Launch hand_node: ``ros2 launch fm_pose_ros hand.launch.py depth_topic:=... rviz:=true``.
 
 Arguments: those of both nodes (``fm_pose_ros/ros/node_launch.py``), ``locator_every`` and the
-topics of the depth image and its CameraInfo; docs/interfaces.md lists them all.
+topics of the depth image and its CameraInfo (not given: the realsense-ros topics of
+``/<camera_namespace>/<camera_name>/``); docs/interfaces.md lists them all.
 """
 
 from fm_pose_ros.ros.node_launch import launch_description, SHARED_PARAM_ARGS
@@ -12,11 +13,11 @@ from fm_pose_ros.ros.node_launch import launch_description, SHARED_PARAM_ARGS
 PARAM_ARGS = SHARED_PARAM_ARGS + (
     ('locator_every', 'Run the learned locator every N frames; not given: params file.'),
 )
-# (name, default, description, node-side topic): launch arguments that remap the inputs
+# (name, realsense-ros suffix, description, node-side topic): launch arguments that remap the
+# inputs; not given: /<camera_namespace>/<camera_name>/<suffix> (realsense-ros 4.54+ names)
 TOPIC_ARGS = (
-    ('depth_topic', '/camera/camera/depth/image_rect_raw',
-     'Depth image (16UC1 mm or 32FC1 m); default: realsense-ros 4.54+ names.', 'depth/image'),
-    ('camera_info_topic', '/camera/camera/depth/camera_info', 'CameraInfo of the depth image.',
+    ('depth_topic', 'depth/image_rect_raw', 'Depth image (16UC1 mm or 32FC1 m).', 'depth/image'),
+    ('camera_info_topic', 'depth/camera_info', 'CameraInfo of the depth image.',
      'depth/camera_info'),
 )
 OUTPUT_TOPIC = 'hand_joints'

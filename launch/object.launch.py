@@ -3,7 +3,8 @@
 """Launch object_node: ``ros2 launch fm_pose_ros object.launch.py image_topic:=... rviz:=true``.
 
 Arguments: those of both nodes (``fm_pose_ros/ros/node_launch.py``), ``refine_steps`` and the
-topics of the colour image and its CameraInfo; docs/interfaces.md lists them all.
+topics of the colour image and its CameraInfo (not given: the realsense-ros topics of
+``/<camera_namespace>/<camera_name>/``); docs/interfaces.md lists them all.
 """
 
 from fm_pose_ros.ros.node_launch import launch_description, SHARED_PARAM_ARGS
@@ -12,14 +13,13 @@ from fm_pose_ros.ros.node_launch import launch_description, SHARED_PARAM_ARGS
 PARAM_ARGS = SHARED_PARAM_ARGS + (
     ('refine_steps', 'Crop re-centring steps before PnP (0-5); not given: params file.'),
 )
-# (name, default, description, node-side topic): launch arguments that remap the inputs
+# (name, realsense-ros suffix, description, node-side topic): launch arguments that remap the
+# inputs; not given: /<camera_namespace>/<camera_name>/<suffix> (realsense-ros 4.54+ names)
 TOPIC_ARGS = (
-    ('image_topic', '/camera/camera/color/image_raw',
-     'Colour image (rgb8, bgr8, rgba8, bgra8, mono8); default: realsense-ros 4.54+ names.',
+    ('image_topic', 'color/image_raw', 'Colour image (rgb8, bgr8, rgba8, bgra8, mono8).',
      'image'),
-    ('camera_info_topic', '/camera/camera/color/camera_info', 'CameraInfo of the image.',
-     'camera_info'),
-    ('depth_topic', '/camera/camera/aligned_depth_to_color/image_raw',
+    ('camera_info_topic', 'color/camera_info', 'CameraInfo of the image.', 'camera_info'),
+    ('depth_topic', 'aligned_depth_to_color/image_raw',
      'Depth aligned to the colour image (16UC1 mm or 32FC1 m), for the ICP refinement '
      '(parameter use_depth); realsense-ros publishes it with align_depth.enable:=true.',
      'depth/image'),

@@ -4,20 +4,29 @@
 
 Each installs the signal handlers (``shutdown.install``) before it imports its node module
 (torch, rclpy: seconds), so a SIGINT/SIGTERM at any moment of start-up ends the process
-quietly. The nodes' own ``main`` functions (``hand_node.main``, ``object_node.main``) run
-after that.
+quietly. Before that import, a torch older than the code needs ends the process with one
+line saying how to install a supported one, and status 1 (``core/torch_check.py``). The nodes'
+own ``main`` functions (``hand_node.main``, ``object_node.main``) run after that.
 """
 
+import sys
+
+from fm_pose_ros.core import torch_check
 from fm_pose_ros.ros import shutdown
 
 
-def guarded_main(load_main):
-    """Install the handlers, then import and run the node's main: the console scripts' body.
+def guarded_main(load_main, name='node'):
+    """Install the handlers, check torch, then import and run the node's main.
 
-    ``load_main()`` imports the node module and returns its ``main``; a signal during that
-    import ends the process quietly with status 0.
+    The console scripts' body. ``load_main()`` imports the node module and returns its
+    ``main``; a signal during that import ends the process quietly with status 0. A torch
+    that is missing or too old: one line on stderr naming ``name``, status 1.
     """
     shutdown.install()
+    problem = torch_check.torch_problem(torch_check.installed_torch_version())
+    if problem:
+        print(f'[FATAL] [{name}]: {problem}', file=sys.stderr, flush=True)
+        return 1
     try:
         main = load_main()
     except (KeyboardInterrupt, Exception) as exc:
@@ -33,7 +42,7 @@ def hand_node():
     def load():
         from fm_pose_ros.ros.hand_node import main
         return main
-    return guarded_main(load)
+    return guarded_main(load, 'hand_node')
 
 
 def object_node():
@@ -41,4 +50,4 @@ def object_node():
     def load():
         from fm_pose_ros.ros.object_node import main
         return main
-    return guarded_main(load)
+    return guarded_main(load, 'object_node')

@@ -12,6 +12,8 @@ built too.
 import ast
 import importlib.util
 import os
+import re
+import xml.etree.ElementTree as ElementTree
 
 import pytest
 from test_lint import REPO
@@ -63,13 +65,30 @@ def test_topic_arguments_remap_the_node_inputs(name):
               getattr(node_class, 'DEPTH_TOPIC', None)}
     assert {row[3] for row in rows} == inputs - {None}
     assert {row[0] for row in rows} == outer
-    assert all(row[1].startswith('/camera/camera/') and row[2] for row in rows)
+    assert all(row[1] and not row[1].startswith('/') and row[2] for row in rows)
 
 
-def test_hand_default_topics_are_realsense_4_54_names():
-    rows = {row[0]: row[1] for row in load('hand.launch.py').TOPIC_ARGS}
-    assert rows == {'depth_topic': '/camera/camera/depth/image_rect_raw',
-                    'camera_info_topic': '/camera/camera/depth/camera_info'}
+def not_given(name, **given):
+    """The launch file's arguments as performed strings: defaults, then ``given``."""
+    module = load(name)
+    values = {row[0]: row[1] for row in node_launch.other_args('', module.OUTPUT_TOPIC)}
+    values.update({row[0]: '' for row in module.TOPIC_ARGS})
+    return {**values, **given}
+
+
+@pytest.mark.parametrize('name, expected', [
+    ('hand.launch.py', {'depth/image': '/camera/camera/depth/image_rect_raw',
+                        'depth/camera_info': '/camera/camera/depth/camera_info'}),
+    ('object.launch.py', {'image': '/camera/camera/color/image_raw',
+                          'camera_info': '/camera/camera/color/camera_info',
+                          'depth/image': '/camera/camera/aligned_depth_to_color/image_raw'})])
+def test_default_topics_are_realsense_4_54_names(name, expected):
+    rows = load(name).TOPIC_ARGS
+    assert dict(node_launch.input_remaps(rows, not_given(name))) == expected
+    in_cam1 = dict(node_launch.input_remaps(rows, not_given(name, namespace='cam1')))
+    # realsense-ros launched with camera_namespace:=cam1 publishes /cam1/camera/...
+    assert in_cam1 == {inner: outer.replace('/camera/camera/', '/cam1/camera/')
+                       for inner, outer in expected.items()}
 
 
 @pytest.mark.parametrize('name', LAUNCH_NAMES)
@@ -136,9 +155,78 @@ def test_user_params_file_wins_over_launch_arguments_not_given(name, tmp_path, w
         rclpy.shutdown()
 
 
+def launch_section():
+    with open(os.path.join(REPO, 'docs', 'interfaces.md'), encoding='utf-8') as handle:
+        text = handle.read()
+    return text[text.index('## Launch files'):text.index('## Health')]
+
+
+@pytest.mark.parametrize('name', LAUNCH_NAMES)
+def test_interfaces_doc_lists_every_argument(name):
+    module = load(name)
+    names = ['params_file'] + [row[0] for row in module.PARAM_ARGS + module.TOPIC_ARGS]
+    names += [row[0] for row in node_launch.other_args('', module.OUTPUT_TOPIC)]
+    section = launch_section()
+    assert all(f'`{argument}`' in section for argument in names)
+
+
+def test_interfaces_doc_table_of_inputs_is_what_the_launch_file_remaps():
+    rows = [line.split('|')[1:4] for line in launch_section().splitlines()
+            if line.startswith('| ') and ':=' in line or line.startswith('| none |')]
+    assert len(rows) >= 5
+    for arguments, node, inputs in rows:
+        given = dict(re.findall(r'(\w+):=(\S+?)[` ]', arguments))
+        values = not_given('hand.launch.py', **given)
+        expected_node = node_launch.absolute_namespace(values['namespace']).rstrip('/')
+        assert node.strip() == f'`{expected_node}/hand_node`', arguments
+        remaps = node_launch.input_remaps(load('hand.launch.py').TOPIC_ARGS, values)
+        assert re.findall(r'`([^`]+)`', inputs) == [outer for _, outer in remaps], arguments
+
+
+def test_rviz_is_optional():
+    keys = ElementTree.parse(os.path.join(REPO, 'package.xml')).getroot().iter('exec_depend')
+    assert 'rviz2' not in {key.text for key in keys}, 'rviz2 pulls Qt onto headless robots'
+
+
 @pytest.mark.parametrize('name', LAUNCH_NAMES)
 def test_builds_a_description_where_launch_ros_exists(name):
     pytest.importorskip('launch_ros')
     description = load(name).generate_launch_description()
     names = {a.name for a in description.get_launch_arguments()}
-    assert {'params_file', 'weights', 'namespace', 'rviz'} | LAUNCHES[name][2] <= names
+    assert {'params_file', 'weights', 'namespace', 'camera_namespace', 'camera_name',
+            'rviz'} | LAUNCHES[name][2] <= names
+
+
+def perform(name, **given):
+    """The actions the launch file's node action returns for ``given``, with real launch."""
+    from launch import LaunchContext
+    module = load(name)
+    context = LaunchContext()
+    context.launch_configurations.update({
+        'params_file': node_launch.config_path(REPO, LAUNCHES[name][0], '.yaml'),
+        'log_level': 'info', **{row[0]: '' for row in module.PARAM_ARGS},
+        **not_given(name, **given)})
+    action = node_launch._node_action(LAUNCHES[name][0], module.PARAM_ARGS,
+                                      module.TOPIC_ARGS, module.OUTPUT_TOPIC, REPO)
+    return action.visit(context), context
+
+
+@pytest.mark.parametrize('name', LAUNCH_NAMES)
+def test_two_namespaced_launches_listen_to_two_cameras(name):
+    pytest.importorskip('launch_ros')
+    remaps = {}
+    for namespace in ('cam1', 'cam2'):
+        (node,), context = perform(name, namespace=namespace)
+        node._perform_substitutions(context)
+        assert node.expanded_node_namespace == f'/{namespace}'
+        remaps[namespace] = dict(node.expanded_remapping_rules)
+        assert all(t.startswith(f'/{namespace}/camera/') for t in remaps[namespace].values())
+    assert set(remaps['cam1'].values()).isdisjoint(remaps['cam2'].values())
+
+
+@pytest.mark.parametrize('name', LAUNCH_NAMES)
+def test_rviz_without_rviz2_starts_nothing(name, tmp_path, monkeypatch):
+    pytest.importorskip('launch_ros')
+    monkeypatch.setenv('AMENT_PREFIX_PATH', str(tmp_path))
+    with pytest.raises(RuntimeError, match='rviz2 is not installed'):
+        perform(name, rviz='true')
