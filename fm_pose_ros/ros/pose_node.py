@@ -70,6 +70,8 @@ class PoseNode(Node):
     #                                  _publish_not_found with the frame's header
     UNTRAINED_NOTE = 'the outputs are not a pose estimate'
     MIN_BYTES_PER_PIXEL = 1          # smallest accepted encoding, for the large-frame warning
+    COUNTERS = ('frames_in', 'frames_out', 'dropped', 'lost', 'bad_image', 'no_camera_info',
+                'bad_camera_info', 'non_finite', 'errors')  # reported from 0 (docs/interfaces.md)
 
     def __init__(self, name, **kwargs):
         super().__init__(name, **kwargs)
@@ -85,6 +87,8 @@ class PoseNode(Node):
         self.image_input = InputSubscription(self, Image, self.IMAGE_TOPIC, self.worker.submit,
                                              mode, depth, raw=True)
         self.extra_inputs = self._make_extra_inputs(mode, depth)
+        for counter in self.counters():  # present at 0 in /diagnostics and the stats line
+            self.worker.stats.count(counter, 0)
         self.health = Health(self.get_fully_qualified_name(), self.image_input.topic,
                              self.worker.stats, lambda: self.worker.last_received)
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
@@ -114,6 +118,10 @@ class PoseNode(Node):
     def _make_publishers(self):
         """Create the output publishers."""
         raise NotImplementedError
+
+    def counters(self):
+        """Names of every counter this node reports (all start at 0)."""
+        return self.COUNTERS + self.QUIET_SKIPS
 
     def _make_extra_inputs(self, mode, depth):
         """Return further InputSubscriptions (reliability ``mode``, keep last ``depth``)."""

@@ -214,3 +214,14 @@ def test_ten_megabyte_frames_arrive_from_a_reliable_publisher(executor, weights_
         spin_until(executor, lambda: False, 0.3)
     assert spin_until(executor, lambda: node.worker.stats.summary().get('frames_in', 0) >= 5,
                       20), node.worker.stats.summary()
+
+
+def test_an_idle_node_reports_every_counter_at_zero(executor, weights_path):
+    node = add(executor, make_node(weights_path))
+    status = node.health.status()
+    values = {kv.key: kv.value for kv in status.values}
+    documented = ('frames_in', 'frames_out', 'dropped', 'lost', 'no_hand', 'bad_image',
+                  'no_camera_info', 'bad_camera_info', 'non_finite', 'errors')
+    assert {name: values.get(name) for name in documented} == dict.fromkeys(documented, '0')
+    summary = node.worker.stats.summary()
+    assert {name: summary.get(name) for name in documented} == dict.fromkeys(documented, 0)
