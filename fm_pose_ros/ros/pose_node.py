@@ -22,6 +22,7 @@ import warnings
 
 from diagnostic_msgs.msg import DiagnosticArray
 import rclpy
+from rclpy.clock import Clock, ClockType
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.impl.implementation_singleton import rclpy_implementation
 from rclpy.node import Node
@@ -95,10 +96,13 @@ class PoseNode(Node):
         self._large_frame_warned = False
         self._final_logged = False
         self.add_on_set_parameters_callback(make_set_callback(self.PARAMS, self._apply))
-        self.create_timer(QOS_CHECK_S, self._check_inputs)
-        self.create_timer(DIAGNOSTICS_S, self._publish_diagnostics)
+        # health runs on the steady clock: with use_sim_time and no /clock (a bag that is not
+        # playing) the node's own clock stands still, and that is when health matters most
+        steady = Clock(clock_type=ClockType.STEADY_TIME)
+        self.create_timer(QOS_CHECK_S, self._check_inputs, clock=steady)
+        self.create_timer(DIAGNOSTICS_S, self._publish_diagnostics, clock=steady)
         if self.params['stats_period_s'] > 0:
-            self.create_timer(self.params['stats_period_s'], self._log_stats)
+            self.create_timer(self.params['stats_period_s'], self._log_stats, clock=steady)
         self._log_startup()
 
     @staticmethod

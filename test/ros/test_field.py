@@ -225,3 +225,13 @@ def test_an_idle_node_reports_every_counter_at_zero(executor, weights_path):
     assert {name: values.get(name) for name in documented} == dict.fromkeys(documented, '0')
     summary = node.worker.stats.summary()
     assert {name: summary.get(name) for name in documented} == dict.fromkeys(documented, 0)
+
+
+def test_health_runs_with_sim_time_and_no_clock(executor, weights_path, capfd):
+    """use_sim_time and nothing on /clock (a bag not playing): /diagnostics and the warning."""
+    node = add(executor, make_node(weights_path, namespace='simtime', use_sim_time=True))
+    assert node.get_clock().now().nanoseconds == 0  # the node's clock stands still
+    status = diagnostics_of(executor, '/simtime/hand_node',
+                            lambda s: s.level == DiagnosticStatus.WARN, NO_INPUT_WARN_S + 5)
+    assert status.message.startswith('no input for ')
+    assert 'no input for ' in capfd.readouterr().err
