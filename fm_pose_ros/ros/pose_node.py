@@ -330,7 +330,7 @@ def _teardown(node, executor, code):
     if node is not None:
         node.log_final_stats()
     sys.stdout.flush()
-    shutdown.watchdog(code)  # from here on signals only set STOP
+    shutdown.watchdog(code)  # from here on signals are ignored
     for step in (executor and executor.shutdown, node and node.destroy_node,
                  rclpy.try_shutdown):
         try:
@@ -341,7 +341,7 @@ def _teardown(node, executor, code):
 
 
 def run(node_class, name, args=None):
-    """Run ``node_class()`` until SIGINT/SIGTERM; return the process exit code.
+    """Run ``node_class()`` until SIGINT/SIGTERM/SIGHUP; return the process exit code.
 
     A bad parameter, weights file or namespace ends start-up with one fatal log line and
     code 1. A signal at any moment (also while the weights load) ends the process within
