@@ -75,7 +75,7 @@ class ObjectNode(PoseNode):
         super().__init__('object_node', **kwargs)
 
     def counters(self):
-        """The shared counters, plus the depth refinement's when ``use_depth`` is on."""
+        """Return the shared counters, plus the depth refinement's when ``use_depth`` is on."""
         depth = ('depth_refined', 'depth_rejected', 'depth_late', 'depth_out_of_tolerance',
                  'bad_depth') if self.depth_input is not None else ()
         return super().counters() + depth

@@ -86,7 +86,8 @@ class PoseNode(Node):
                                             self._on_camera_info, mode, depth)
         # raw: the executor thread hands the serialized bytes over; the worker decodes them
         self.image_input = InputSubscription(self, Image, self.IMAGE_TOPIC, self.worker.submit,
-                                             mode, depth, raw=True)
+                                             mode, depth, raw=True, on_lost=self._on_lost)
+        self._lost_warned = False
         self.extra_inputs = self._make_extra_inputs(mode, depth)
         for counter in self.counters():  # present at 0 in /diagnostics and the stats line
             self.worker.stats.count(counter, 0)
@@ -178,6 +179,17 @@ class PoseNode(Node):
             if line:
                 self.get_logger().info(printable(line))
         self._warn_large_frames()
+
+    def _on_lost(self, count):
+        """Executor thread: the middleware lost ``count`` image samples; warn once."""
+        self.worker.stats.count('lost', count)
+        if self._lost_warned or count <= 0:
+            return
+        self._lost_warned = True
+        self.get_logger().warning(
+            f'{self.image_input.topic}: the middleware lost {count} frame(s) on the way (counted '
+            "as 'lost'). Best-effort frames of this size need config/fastdds_large_frames.xml "
+            'applied to the camera driver\'s process, or a reliable publisher (docs/cameras.md)')
 
     def _warn_large_frames(self):
         if self._large_frame_warned or self.camera_K is None:

@@ -235,3 +235,16 @@ def test_health_runs_with_sim_time_and_no_clock(executor, weights_path, capfd):
                             lambda s: s.level == DiagnosticStatus.WARN, NO_INPUT_WARN_S + 5)
     assert status.message.startswith('no input for ')
     assert 'no input for ' in capfd.readouterr().err
+
+
+def test_lost_frames_are_counted_and_warned_once(executor, weights_path, capfd):
+    node = add(executor, make_node(weights_path))
+    assert node.image_input.subscription.event_handlers  # the message-lost QoS event
+    node._on_lost(3)  # what the event hands over: the samples lost since the last event
+    node._on_lost(2)
+    assert node.worker.stats.summary()['lost'] == 5
+    values = {kv.key: kv.value for kv in node.health.status().values}
+    assert values['lost'] == '5'
+    err = capfd.readouterr().err
+    assert err.count('lost 3 frame(s)') == 1 and 'fastdds_large_frames.xml' in err
+    assert 'lost 2 frame(s)' not in err

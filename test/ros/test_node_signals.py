@@ -30,7 +30,7 @@ def start_node(weights, *ros_args):
 
 
 def stop(node, *signals, gap_s=0.005):
-    """Send ``signals`` ``gap_s`` apart; return the seconds until the process ended (inf: killed)."""
+    """Send ``signals`` ``gap_s`` apart; return the seconds until the exit (inf: killed)."""
     node.stop(signals, timeout=EXIT_LIMIT_S + 5.0, gap_s=gap_s)
     return node.exit_s
 
