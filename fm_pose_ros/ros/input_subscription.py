@@ -4,19 +4,26 @@
 
 ``auto`` does what rosbag2 does when it records: reliable when every current publisher of the
 topic is reliable, else best effort. Before any publisher is seen the subscription is best
-effort (it matches both kinds of publisher). ``update()`` (called by a ~1 s timer) re-reads
+effort (it matches both kinds of publisher), and a reliable one stands by beside it: a reliable
+publisher that sends right after discovery reaches the reliable reader even where the
+best-effort one has not matched it yet (its first samples would be lost). The first
+``update()`` that sees publishers keeps the reader that matches them and destroys the other;
+while both exist, a frame is passed on once. ``update()`` (called by a ~1 s timer) re-reads
 the publishers and recreates the subscription when the answer changes. With ``reliable`` or
 ``best_effort`` the choice is fixed. The switch is make-before-break: the old subscription is
 kept until the new one has matched the publishers (at most ``RETIRE_S``), and a frame that
 arrives on both during that overlap is passed on once (raw messages: same CDR stamp bytes).
 The depth (keep last N) is ``qos_depth``. rclpy's QoS override parameters
 ``qos_overrides.<topic>.subscription.{history,depth}`` are declared too, and
-``.reliability`` when the reliability is not ``auto`` (docs/interfaces.md).
+``.reliability`` when the reliability is not ``auto`` (docs/interfaces.md). ``on_lost(n)`` is
+called with the number of samples the middleware reports lost (the message-lost QoS event:
+a best-effort reader that saw a gap in the writer's sequence numbers).
 """
 
 from collections import deque
 import time
 
+from rclpy.event_handler import SubscriptionEventCallbacks
 from rclpy.qos import ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions, QoSPolicyKind
 
@@ -48,28 +55,48 @@ def matching_reliability(publishers):
 class InputSubscription:
     """A subscription on ``topic`` with the reliability ``mode`` (auto/reliable/best_effort)."""
 
-    def __init__(self, node, msg_type, topic, callback, mode, depth, raw=False):
+    def __init__(self, node, msg_type, topic, callback, mode, depth, raw=False, on_lost=None):
         self.node, self.msg_type, self.callback = node, msg_type, callback
         self.topic = node.resolve_topic_name(topic)
-        self.mode, self.depth, self.raw = mode, depth, raw
+        self.mode, self.depth, self.raw, self.on_lost = mode, depth, raw, on_lost
         self.reliability = 'best_effort' if mode == AUTO else mode
         self.publishers_seen = False  # auto: whether the choice is based on real publishers
         self._retiring = []  # (old subscription, when replaced), kept until the new one matched
         self._recent = deque(maxlen=16)  # stamps passed on while two subscriptions overlap
         self.subscription = self._create()
+        # auto, before any publisher: a reliable reader stands by (see the module's docstring)
+        self._standby = self._create('reliable') if mode == AUTO else None
 
-    def _create(self):
+    def _create(self, reliability=None):
         kinds = (QoSPolicyKind.HISTORY, QoSPolicyKind.DEPTH)
         if self.mode != AUTO:  # an override of the reliability would defeat auto
             kinds += (QoSPolicyKind.RELIABILITY,)
         callback = self._deliver if self.raw else self.callback
+        events = SubscriptionEventCallbacks()
+        if self.on_lost is not None:
+            events.message_lost = lambda info: self.on_lost(info.total_count_change)
+        if reliability == 'reliable' and self.mode == AUTO:  # the standby: a best-effort
+            events.incompatible_qos = lambda info: None     # publisher is expected, not a fault
         return self.node.create_subscription(
-            self.msg_type, self.topic, callback, input_qos(self.reliability, self.depth),
-            raw=self.raw, qos_overriding_options=QoSOverridingOptions(policy_kinds=kinds))
+            self.msg_type, self.topic, callback,
+            input_qos(reliability or self.reliability, self.depth), raw=self.raw,
+            event_callbacks=events,
+            qos_overriding_options=QoSOverridingOptions(policy_kinds=kinds))
+
+    def _decide(self, wanted):
+        """First publishers seen (auto): keep the reader that matches them, drop the other."""
+        standby, self._standby = self._standby, None
+        if wanted != 'reliable':
+            self.node.destroy_subscription(standby)
+            return None
+        self._retiring.append((self.subscription, time.monotonic()))
+        self.subscription, self.reliability = standby, 'reliable'
+        return (f'input QoS on {self.topic}: best_effort -> reliable '
+                '(qos_reliability auto: matching its publishers)')
 
     def _deliver(self, raw):
         """Pass a raw message on; while two subscriptions overlap, each stamp only once."""
-        if self._retiring:
+        if self._retiring or self._standby is not None:
             key = bytes(raw[STAMP_BYTES])
             if key in self._recent:
                 return
@@ -86,7 +113,7 @@ class InputSubscription:
             else:
                 keep.append((old, since))
         self._retiring = keep
-        if not keep:
+        if not keep and self._standby is None:
             self._recent.clear()
 
     @property
@@ -108,6 +135,8 @@ class InputSubscription:
         self._retire(publishers)
         wanted = matching_reliability(publishers)
         self.publishers_seen = self.publishers_seen or wanted is not None
+        if wanted is not None and self._standby is not None:
+            return self._decide(wanted)
         if wanted is None or wanted == self.reliability:
             return None
         before, self.reliability = self.reliability, wanted

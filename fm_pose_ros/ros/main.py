@@ -6,7 +6,8 @@ Each installs the signal handlers (``shutdown.install``) before it imports its n
 (torch, rclpy: seconds), so a SIGINT/SIGTERM at any moment of start-up ends the process
 quietly. Before that import, a torch older than the code needs ends the process with one
 line saying how to install a supported one, and status 1 (``core/torch_check.py``). The nodes'
-own ``main`` functions (``hand_node.main``, ``object_node.main``) run after that.
+own ``main`` functions (``hand_node.main``, ``object_node.main``) run after that; once they
+return, the process ends at once with their status (``shutdown.exit_now``).
 """
 
 import sys
@@ -38,16 +39,16 @@ def guarded_main(load_main, name='node'):
 
 
 def hand_node():
-    """Console script ``hand_node``."""
+    """Console script ``hand_node``; ends the process (``shutdown.exit_now``)."""
     def load():
         from fm_pose_ros.ros.hand_node import main
         return main
-    return guarded_main(load, 'hand_node')
+    shutdown.exit_now(guarded_main(load, 'hand_node'))
 
 
 def object_node():
-    """Console script ``object_node``."""
+    """Console script ``object_node``; ends the process (``shutdown.exit_now``)."""
     def load():
         from fm_pose_ros.ros.object_node import main
         return main
-    return guarded_main(load, 'object_node')
+    shutdown.exit_now(guarded_main(load, 'object_node'))

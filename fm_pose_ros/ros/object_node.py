@@ -74,6 +74,12 @@ class ObjectNode(PoseNode):
     def __init__(self, **kwargs):
         super().__init__('object_node', **kwargs)
 
+    def counters(self):
+        """Return the shared counters, plus the depth refinement's when ``use_depth`` is on."""
+        depth = ('depth_refined', 'depth_rejected', 'depth_late', 'depth_out_of_tolerance',
+                 'bad_depth') if self.depth_input is not None else ()
+        return super().counters() + depth
+
     def _make_extra_inputs(self, mode, depth):
         """Subscribe to the depth (``use_depth``): raw frames go into the stamp pairer."""
         self.depth_pairer = StampPairer(self.params['depth_tolerance_s'] * NS_PER_S,

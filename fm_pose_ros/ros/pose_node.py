@@ -22,6 +22,7 @@ import warnings
 
 from diagnostic_msgs.msg import DiagnosticArray
 import rclpy
+from rclpy.clock import Clock, ClockType
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.impl.implementation_singleton import rclpy_implementation
 from rclpy.node import Node
@@ -70,6 +71,8 @@ class PoseNode(Node):
     #                                  _publish_not_found with the frame's header
     UNTRAINED_NOTE = 'the outputs are not a pose estimate'
     MIN_BYTES_PER_PIXEL = 1          # smallest accepted encoding, for the large-frame warning
+    COUNTERS = ('frames_in', 'frames_out', 'dropped', 'lost', 'bad_image', 'no_camera_info',
+                'bad_camera_info', 'non_finite', 'errors')  # reported from 0 (docs/interfaces.md)
 
     def __init__(self, name, **kwargs):
         super().__init__(name, **kwargs)
@@ -83,18 +86,24 @@ class PoseNode(Node):
                                             self._on_camera_info, mode, depth)
         # raw: the executor thread hands the serialized bytes over; the worker decodes them
         self.image_input = InputSubscription(self, Image, self.IMAGE_TOPIC, self.worker.submit,
-                                             mode, depth, raw=True)
+                                             mode, depth, raw=True, on_lost=self._on_lost)
+        self._lost_warned = False
         self.extra_inputs = self._make_extra_inputs(mode, depth)
+        for counter in self.counters():  # present at 0 in /diagnostics and the stats line
+            self.worker.stats.count(counter, 0)
         self.health = Health(self.get_fully_qualified_name(), self.image_input.topic,
                              self.worker.stats, lambda: self.worker.last_received)
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         self._large_frame_warned = False
         self._final_logged = False
         self.add_on_set_parameters_callback(make_set_callback(self.PARAMS, self._apply))
-        self.create_timer(QOS_CHECK_S, self._check_inputs)
-        self.create_timer(DIAGNOSTICS_S, self._publish_diagnostics)
+        # health runs on the steady clock: with use_sim_time and no /clock (a bag that is not
+        # playing) the node's own clock stands still, and that is when health matters most
+        steady = Clock(clock_type=ClockType.STEADY_TIME)
+        self.create_timer(QOS_CHECK_S, self._check_inputs, clock=steady)
+        self.create_timer(DIAGNOSTICS_S, self._publish_diagnostics, clock=steady)
         if self.params['stats_period_s'] > 0:
-            self.create_timer(self.params['stats_period_s'], self._log_stats)
+            self.create_timer(self.params['stats_period_s'], self._log_stats, clock=steady)
         self._log_startup()
 
     @staticmethod
@@ -114,6 +123,10 @@ class PoseNode(Node):
     def _make_publishers(self):
         """Create the output publishers."""
         raise NotImplementedError
+
+    def counters(self):
+        """Names of every counter this node reports (all start at 0)."""
+        return self.COUNTERS + self.QUIET_SKIPS
 
     def _make_extra_inputs(self, mode, depth):
         """Return further InputSubscriptions (reliability ``mode``, keep last ``depth``)."""
@@ -166,6 +179,17 @@ class PoseNode(Node):
             if line:
                 self.get_logger().info(printable(line))
         self._warn_large_frames()
+
+    def _on_lost(self, count):
+        """Executor thread: the middleware lost ``count`` image samples; warn once."""
+        self.worker.stats.count('lost', count)
+        if self._lost_warned or count <= 0:
+            return
+        self._lost_warned = True
+        self.get_logger().warning(
+            f'{self.image_input.topic}: the middleware lost {count} frame(s) on the way (counted '
+            "as 'lost'). Best-effort frames of this size need config/fastdds_large_frames.xml "
+            'applied to the camera driver\'s process, or a reliable publisher (docs/cameras.md)')
 
     def _warn_large_frames(self):
         if self._large_frame_warned or self.camera_K is None:
@@ -318,7 +342,7 @@ def _teardown(node, executor, code):
     if node is not None:
         node.log_final_stats()
     sys.stdout.flush()
-    shutdown.watchdog(code)  # from here on signals only set STOP
+    shutdown.watchdog(code)  # from here on signals are ignored
     for step in (executor and executor.shutdown, node and node.destroy_node,
                  rclpy.try_shutdown):
         try:
@@ -329,7 +353,7 @@ def _teardown(node, executor, code):
 
 
 def run(node_class, name, args=None):
-    """Run ``node_class()`` until SIGINT/SIGTERM; return the process exit code.
+    """Run ``node_class()`` until SIGINT/SIGTERM/SIGHUP; return the process exit code.
 
     A bad parameter, weights file or namespace ends start-up with one fatal log line and
     code 1. A signal at any moment (also while the weights load) ends the process within

@@ -2,12 +2,18 @@
 # SPDX-License-Identifier: Apache-2.0
 """Signals and a bounded exit for the node processes. Imports nothing heavy on purpose.
 
-The first SIGINT/SIGTERM raises KeyboardInterrupt in the main thread (so start-up, e.g. a
-weights file being loaded, is interrupted too) and sets ``STOP``; later ones only set it, so
-a second signal can never interrupt the shutdown that the first one started. ``watchdog``
-ends the process with ``os._exit`` if the middleware teardown blocks.
+SIGINT, SIGTERM and SIGHUP (a closed terminal) are handled alike. The first one raises
+KeyboardInterrupt in the main thread (so start-up, e.g. a weights file being loaded, is
+interrupted too) and sets ``STOP``; later ones only set it, so a second signal can never
+interrupt the shutdown that the first one started. Once the teardown begins (``watchdog``)
+the signals are ignored outright: Python's own finalization would otherwise restore their
+default action, and a signal then would kill the process. ``watchdog`` ends the process
+with ``os._exit`` if the middleware teardown blocks; ``exit_now`` ends it once the teardown
+is done, skipping the interpreter's finalization (the middleware's and the inference
+libraries' destructors: about a second, and nothing left to save).
 """
 
+import ctypes
 import os
 import signal
 import sys
@@ -16,6 +22,7 @@ import time
 
 STOP = threading.Event()  # set by the first signal (or by the shutdown itself)
 TEARDOWN_LIMIT_S = 3.0     # the process ends this long after teardown began, whatever blocks
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def _on_signal(signum, frame):
@@ -35,24 +42,43 @@ def interrupted(exc):
 
 
 def install():
-    """Route SIGINT and SIGTERM to ``_on_signal`` (also in a background job's ignored SIGINT)."""
-    signal.signal(signal.SIGINT, _on_signal)
-    signal.signal(signal.SIGTERM, _on_signal)
+    """Route SIGNALS to ``_on_signal`` (also in a background job's ignored SIGINT)."""
+    for signum in SIGNALS:
+        signal.signal(signum, _on_signal)
 
 
-def _expire(code, limit_s):
-    time.sleep(limit_s)
+def ignore():
+    """Ignore SIGNALS from now on (the teardown has begun; STOP is set)."""
+    STOP.set()
+    for signum in SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
+def exit_now(code):
+    """Flush Python's and C's output streams, then end the process with ``code``."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):
             pass
+    try:
+        ctypes.CDLL(None).fflush(None)  # rcutils logs through C stdio
+    except (OSError, AttributeError):
+        pass
     os._exit(code)
 
 
+def _expire(code, limit_s):
+    time.sleep(limit_s)
+    exit_now(code)
+
+
 def watchdog(code=0, limit_s=TEARDOWN_LIMIT_S):
-    """Start a daemon thread that exits the process with ``code`` after ``limit_s``."""
-    STOP.set()
+    """Ignore further signals; start a daemon thread that exits with ``code`` after ``limit_s``.
+
+    Call it from the main thread (signal handlers can only be set there).
+    """
+    ignore()
     thread = threading.Thread(target=_expire, args=(code, limit_s), name='exit_watchdog',
                               daemon=True)
     thread.start()

@@ -214,3 +214,37 @@ def test_ten_megabyte_frames_arrive_from_a_reliable_publisher(executor, weights_
         spin_until(executor, lambda: False, 0.3)
     assert spin_until(executor, lambda: node.worker.stats.summary().get('frames_in', 0) >= 5,
                       20), node.worker.stats.summary()
+
+
+def test_an_idle_node_reports_every_counter_at_zero(executor, weights_path):
+    node = add(executor, make_node(weights_path))
+    status = node.health.status()
+    values = {kv.key: kv.value for kv in status.values}
+    documented = ('frames_in', 'frames_out', 'dropped', 'lost', 'no_hand', 'bad_image',
+                  'no_camera_info', 'bad_camera_info', 'non_finite', 'errors')
+    assert {name: values.get(name) for name in documented} == dict.fromkeys(documented, '0')
+    summary = node.worker.stats.summary()
+    assert {name: summary.get(name) for name in documented} == dict.fromkeys(documented, 0)
+
+
+def test_health_runs_with_sim_time_and_no_clock(executor, weights_path, capfd):
+    """use_sim_time and nothing on /clock (a bag not playing): /diagnostics and the warning."""
+    node = add(executor, make_node(weights_path, namespace='simtime', use_sim_time=True))
+    assert node.get_clock().now().nanoseconds == 0  # the node's clock stands still
+    status = diagnostics_of(executor, '/simtime/hand_node',
+                            lambda s: s.level == DiagnosticStatus.WARN, NO_INPUT_WARN_S + 5)
+    assert status.message.startswith('no input for ')
+    assert 'no input for ' in capfd.readouterr().err
+
+
+def test_lost_frames_are_counted_and_warned_once(executor, weights_path, capfd):
+    node = add(executor, make_node(weights_path))
+    assert node.image_input.subscription.event_handlers  # the message-lost QoS event
+    node._on_lost(3)  # what the event hands over: the samples lost since the last event
+    node._on_lost(2)
+    assert node.worker.stats.summary()['lost'] == 5
+    values = {kv.key: kv.value for kv in node.health.status().values}
+    assert values['lost'] == '5'
+    err = capfd.readouterr().err
+    assert err.count('lost 3 frame(s)') == 1 and 'fastdds_large_frames.xml' in err
+    assert 'lost 2 frame(s)' not in err

@@ -65,3 +65,34 @@ def test_hostile_weights_metadata_exit_non_zero_with_one_line(tmp_path, text, wo
         assert node.wait(timeout=60) == 1, node.output
     assert len(node.lines) == 1, node.output
     assert 'hostile.safetensors' in node.lines[0] and words in node.lines[0], node.output
+
+
+@pytest.mark.parametrize('publisher_first', [True, False])
+def test_auto_qos_answers_the_first_frame_of_a_reliable_camera(weights_path, publisher_first):
+    """CameraInfo and one image sent as soon as the reliable publishers see the node."""
+    args = ['-p', f'weights:={weights_path}', '-p', 'device:=cpu',
+            '-r', 'depth/image:=/first/depth', '-r', 'depth/camera_info:=/first/info']
+    rclpy.init()
+    node = None if publisher_first else NodeProcess('hand', args)
+    probe = Probe('/first/depth', '/first/info')  # reliable publishers
+    executor = SingleThreadedExecutor()
+    executor.add_node(probe)
+    try:
+        if node is None:
+            spin_until(executor, lambda: False, 0.5)
+            node = NodeProcess('hand', args)
+        else:
+            assert node.wait_started(60.0), node.output
+        assert spin_until(executor, lambda: probe.image_pub.get_subscription_count() > 0
+                          and probe.info_pub.get_subscription_count() > 0, 60), node.output
+        depth, K, _ = blob_frame()
+        probe.send_info(K, 640, 480, 7)
+        probe.send_depth(depth, 7)
+        assert spin_until(executor, lambda: probe.joints, 10.0), node.output
+        assert probe.stamps_out() == [7]
+    finally:
+        executor.shutdown()
+        probe.destroy_node()
+        rclpy.shutdown()
+        if node is not None:
+            node.close()

@@ -29,9 +29,9 @@ def start_node(weights, *ros_args):
     return NodeProcess('hand', ['-p', f'weights:={weights}', '-p', 'device:=cpu', *ros_args])
 
 
-def stop(node, *signals):
-    """Send ``signals`` 5 ms apart; return the seconds until the process ended (inf: killed)."""
-    node.stop(signals, timeout=EXIT_LIMIT_S + 5.0, gap_s=0.005)
+def stop(node, *signals, gap_s=0.005):
+    """Send ``signals`` ``gap_s`` apart; return the seconds until the exit (inf: killed)."""
+    node.stop(signals, timeout=EXIT_LIMIT_S + 5.0, gap_s=gap_s)
     return node.exit_s
 
 
@@ -65,6 +65,19 @@ def test_signal_once_running(weights_path, signals):
     with start_node(weights_path) as node:
         assert node.wait_started(60.0), node.output
         elapsed = stop(node, *signals)
+    check_clean_exit(node, elapsed, signals)
+    assert STARTED in node.output
+
+
+@pytest.mark.parametrize('gap_s, signals', [
+    (0.0, (signal.SIGHUP,)),                   # a closed terminal: as SIGTERM
+    (0.15, (signal.SIGINT, signal.SIGINT)),    # a second Ctrl-C during the shutdown
+    (0.6, (signal.SIGTERM, signal.SIGINT)),    # ... or later, while the process exits
+])
+def test_sighup_and_a_second_signal_during_shutdown(weights_path, gap_s, signals):
+    with start_node(weights_path) as node:
+        assert node.wait_started(60.0), node.output
+        elapsed = stop(node, *signals, gap_s=gap_s)
     check_clean_exit(node, elapsed, signals)
     assert STARTED in node.output
 
