@@ -1,0 +1,54 @@
+# Copyright 2026 fm_pose_ros contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Write a hand weights file whose learned locator comes from another locator file.
+
+``python -m training.tools.swap_locator --weights models/hand_fm.safetensors
+--locator runs/cache/hand-locator-<key>.safetensors --out runs/swapped.safetensors``
+
+The network, its crop settings and metadata stay those of ``--weights``; ``--locator`` is a
+locator state file as ``training/locator.cached_locator`` writes it (the architecture of
+``HAND_LOCATOR``). It measures the locator alone: evaluate the result with
+``training.evaluate`` beside the original.
+"""
+
+import argparse
+import sys
+
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+import torch
+
+from fm_pose_ros.core.networks import HAND_LOCATOR, Locator
+from fm_pose_ros.core.weights import (
+    hand_metadata, load_hand_parts, save_weights, weight_modules, WeightsError)
+
+
+def swap_locator(weights, locator_file, out):
+    """Write ``out``: the network of ``weights`` with the locator of ``locator_file``."""
+    model, _, metadata, crop = load_hand_parts(weights, device='cpu')
+    locator = Locator(HAND_LOCATOR)
+    locator.load_state_dict(load_file(locator_file))
+    new_metadata = hand_metadata(model.cfg, crop, metadata.get('trained', False),
+                                 training=metadata.get('training'),
+                                 metrics=metadata.get('metrics'), locator_cfg=HAND_LOCATOR)
+    dtype = max((t.dtype for t in load_file(weights).values() if t.is_floating_point()),
+                key=lambda d: torch.finfo(d).bits)  # float16 in shipped files
+    save_weights(out, weight_modules(model, locator.eval()), new_metadata, dtype=dtype)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--weights', required=True, help='hand weights file (network)')
+    parser.add_argument('--locator', required=True, help='locator state file (safetensors)')
+    parser.add_argument('--out', required=True, help='weights file to write')
+    args = parser.parse_args(argv)
+    try:
+        swap_locator(args.weights, args.locator, args.out)
+    except (WeightsError, SafetensorError, OSError, RuntimeError, ValueError) as exc:
+        print(f'swap_locator: {" ".join(str(exc).split())}', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
