@@ -10,7 +10,7 @@ PACKAGE = 'fm_pose_ros'
 
 setup(
     name=PACKAGE,
-    version='0.7.0',
+    version='0.8.0',
     packages=find_packages(include=[PACKAGE, PACKAGE + '.*']),
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/' + PACKAGE]),
