@@ -1,6 +1,9 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Articulated right-hand model: kinematics, the 14 joints and the capsules of the surface.
+"""Articulated hand model: kinematics, the 14 joints and the capsules of the surface.
+
+It is a left hand (thumb on +x, back on +z: thumb x fingers points out of the back), so every
+built-in benchmark holds left hands only (docs/hand_data.md, "Held-out domains").
 
 Hand frame (mm): origin at the wrist centre, +y from the wrist towards the middle finger,
 +x towards the thumb side, +z out of the BACK of the hand (the palm faces -z). Fingers flex

@@ -1,6 +1,6 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Articulated right-hand model: pose sampling, perturbation and inverse kinematics.
+"""Articulated hand model (a left hand): pose sampling, perturbation and inverse kinematics.
 
 The kinematics (joints, capsules, the pose parameters ``HandPose`` and their units and
 frames) live in ``fm_pose_ros/core/hand_model.py``, which the node's depth fitting also uses;
