@@ -11,7 +11,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation, Slerp
 
 from fm_pose_ros.core.camera import backproject
-from fm_pose_ros.core.hand_codec import crop_camera, normalise_depth
+from training.hand.crops import crops_around_hands
 from training.hand.model import (
     capsules, fit_pose, HandPose, joints, perturb_poses, PoseSampling, sample_poses)
 from training.hand.robot_view import RobotCopier, RobotViews
@@ -66,19 +66,9 @@ def synthetic_crops(rng, pose, settings, jitter_mm, K=K_VGA):
     cube) plus Gaussian jitter. Returns crops ``(n, S, S)`` in [-1, 1] and targets
     ``(n, 14, 3)`` = (joints - com) / (cube / 2).
     """
-    ends, radii = capsules(pose)
-    hand_joints = joints(pose)
-    cube, size = np.asarray(settings.cube_mm), settings.crop_size
-    cams = np.stack([crop_camera(c, cube, K, size) for c in hand_joints[:, -1]])
-    first = render_depth(ends, radii, cams, size, size)
-    coms = np.stack([_crop_centre_of_mass(d, kc, c, cube)
-                     for d, kc, c in zip(first, cams, hand_joints[:, -1])])
-    coms += rng.normal(0.0, jitter_mm, coms.shape)
-    cams = np.stack([crop_camera(c, cube, K, size) for c in coms])
-    crops = render_depth(ends, radii, cams, size, size)
-    crops = np.stack([normalise_depth(d, c[2], cube[2]) for d, c in zip(crops, coms)])
-    targets = (hand_joints - coms[:, None, :]) / (cube / 2.0)
-    return crops, targets
+    return crops_around_hands(rng, pose, settings, jitter_mm, K, _crop_centre_of_mass,
+                              lambda ends, radii, cams, size: render_depth(ends, radii, cams,
+                                                                           size, size))
 
 
 def real_like_frames(rng, n, K=K_VGA, size=VGA, sensor=SensorModel(), scene=SceneModel(),

@@ -65,6 +65,16 @@ def sample_poses(rng, n, sampling=PoseSampling()):
     angles = sample_angles(rng, n)
     rotation = _random_rotations(rng, n, sampling.max_tilt, sampling.max_roll,
                                  sampling.back_facing)
+    return shape_and_place(rng, angles, rotation, sampling)
+
+
+def shape_and_place(rng, angles, rotation, sampling):
+    """Poses of ``angles`` (n, 20) and ``rotation`` (n, 3) with a drawn shape and palm place.
+
+    ``sampling`` gives ``scale``, ``thickness``, ``depth_mm`` and ``lateral`` (the palm centre
+    within +-lateral * z of the optical axis, mm).
+    """
+    n = len(angles)
     shape = np.stack([rng.uniform(*sampling.scale, n), rng.uniform(*sampling.thickness, n),
                       rng.uniform(*sampling.thickness, n)], 1)
     z = rng.uniform(*sampling.depth_mm, n)

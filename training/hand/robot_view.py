@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fm_pose_ros.core.camera import backproject
-from fm_pose_ros.core.hand_codec import crop_camera, normalise_depth
 from training.hand.cameras import CAMERA_NAMES, CameraRandomisation, in_range
+from training.hand.crops import crops_around_hands
 from training.hand.model import capsules, HandPose, joints, place_palm_centre
 from training.hand.props import (
     contact, grasp_angles, grasp_object, grip_radius, hand_scene, object_size, OBJECTS,
@@ -199,18 +199,9 @@ def grasp_synthetic_crops(rng, pose, settings, jitter_mm, share, K, objects=OBJE
         pose.angles[chosen], pose.translation[chosen] = closed.angles, closed.translation
     props = [grasp_object(rng, pose.take([i]), k, h) if k else Scene()
              for i, (k, h) in enumerate(zip(kinds, halves))]
-    ends, radii = capsules(pose)
-    hand_joints = joints(pose)
-    cube, size = np.asarray(settings.cube_mm), settings.crop_size
-    cams = np.stack([crop_camera(c, cube, K, size) for c in hand_joints[:, -1]])
-    first = render_depth(ends, radii, cams, size, size)
-    coms = np.stack([_hand_centre(d, kc, c, cube)
-                     for d, kc, c in zip(first, cams, hand_joints[:, -1])])
-    coms += rng.normal(0.0, jitter_mm, coms.shape)
-    cams = np.stack([crop_camera(c, cube, K, size) for c in coms])
-    full = _render_crops(ends, radii, props, cams, size)
-    crops = np.stack([normalise_depth(d, c[2], cube[2]) for d, c in zip(full, coms)])
-    return crops, (hand_joints - coms[:, None, :]) / (cube / 2.0)
+    return crops_around_hands(rng, pose, settings, jitter_mm, K, _hand_centre,
+                              lambda ends, radii, cams, size: _render_crops(ends, radii, props,
+                                                                            cams, size))
 
 
 def _render_crops(ends, radii, props, cams, size):

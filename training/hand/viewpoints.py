@@ -22,8 +22,8 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from training.hand.model import (
-    axis_angle_to_matrix, FOREARM_LENGTH_MM, FOREARM_RADIUS_MM, HandPose, joints,
-    place_palm_centre, sample_angles)
+    axis_angle_to_matrix, FOREARM_LENGTH_MM, FOREARM_RADIUS_MM, joints,
+    place_palm_centre, sample_angles, shape_and_place)
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,7 @@ def sample_ego_poses(rng, n, sampling=EgoSampling(), angles=None):
     """Draw ``n`` egocentric hand poses, palm centre in a VGA-like view (``angles`` or prior)."""
     angles = sample_angles(rng, n) if angles is None else angles
     rotation = ego_rotations(rng, n, sampling)
-    shape = np.stack([rng.uniform(*sampling.scale, n), rng.uniform(*sampling.thickness, n),
-                      rng.uniform(*sampling.thickness, n)], 1)
-    z = rng.uniform(*sampling.depth_mm, n)
-    target = np.stack([z * rng.uniform(-1, 1, n) * sampling.lateral[0],
-                       z * rng.uniform(-1, 1, n) * sampling.lateral[1], z], 1)
-    return place_palm_centre(HandPose(angles, rotation, np.zeros((n, 3)), shape), target)
+    return shape_and_place(rng, angles, rotation, sampling)
 
 
 def place_in_image(rng, pose, K, size, depth_mm, border=0.0, border_px=(0.0, 0.08)):
