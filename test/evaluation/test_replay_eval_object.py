@@ -71,12 +71,8 @@ def offline_metrics(bag, weights):
 def test_object_bag_report_equals_offline_evaluation(tmp_path, object_weights, replay_main,
                                                      capsys):
     bag, out = str(tmp_path / 'bag'), tmp_path / 'report'
-    write_object_bag(bag, object_frames(), rate_hz=15.0)
-    params = tmp_path / 'params.yaml'
-    params.write_text(PARAMS)
-    code = replay_main(bag, '--start-node', '--weights', object_weights, '--backend', 'torch',
-                       '--params-file', str(params), '--out', str(out))
-    stdout, stderr = capsys.readouterr()
+    code, stdout, stderr = replay_object_bag(tmp_path, object_frames(), object_weights,
+                                             replay_main, capsys)
     assert code == 0, stdout + stderr
     assert stdout.strip().startswith('replay_eval: 5/5 frames answered, 2D projection 40.0 %')
     report = json.loads((out / 'report.json').read_text())
@@ -117,13 +113,8 @@ def test_object_bag_with_aligned_depth_scores_rgb_and_rgbd(tmp_path, replay_main
     depth_mm = box_depth([CUBE_M] * 3, OBJECT_R, deeper, K_VGA, OBJECT_SIZE, 1.0) * 1000.0
     frames = [{**f, 'R': OBJECT_R, 't': deeper, 'depth_mm': depth_mm}
               for f in object_frames()[:3]]
-    bag, out = str(tmp_path / 'bag'), tmp_path / 'report'
-    write_object_bag(bag, frames, rate_hz=15.0)
-    params = tmp_path / 'params.yaml'
-    params.write_text(PARAMS)
-    code = replay_main(bag, '--start-node', '--weights', weights, '--backend', 'torch',
-                       '--params-file', str(params), '--out', str(out))
-    stdout, stderr = capsys.readouterr()
+    out = tmp_path / 'report'
+    code, stdout, stderr = replay_object_bag(tmp_path, frames, weights, replay_main, capsys)
     assert code == 0, stdout + stderr
     report = json.loads((out / 'report.json').read_text())
     assert (report['add_acc'], report['cm5deg5_acc']) == (0.0, 1.0)  # RGB: 2 cm off
@@ -134,6 +125,20 @@ def test_object_bag_with_aligned_depth_scores_rgb_and_rgbd(tmp_path, replay_main
     assert 'with aligned depth: 2D projection' in stdout
     assert 'with aligned depth (RGB-D, 3 frames)' in (out / 'summary.md').read_text()
     plain = tmp_path / 'plain'
-    assert replay_main(bag, '--start-node', '--weights', weights, '--backend', 'torch',
-                       '--params-file', str(params), '--out', str(plain), '--no-depth') == 0
+    assert replay_main(str(tmp_path / 'bag'), '--start-node', '--weights', weights, '--backend',
+                       'torch', '--params-file', str(tmp_path / 'params.yaml'), '--out',
+                       str(plain), '--no-depth') == 0
     assert 'rgbd' not in json.loads((plain / 'report.json').read_text())
+
+
+def replay_object_bag(tmp_path, frames, weights, replay_main, capsys):
+    """Write ``frames`` as ``tmp_path/bag``, replay it into a started node (report in
+    ``tmp_path/report``); return ``(code, stdout, stderr)``."""
+    bag = str(tmp_path / 'bag')
+    write_object_bag(bag, frames, rate_hz=15.0)
+    params = tmp_path / 'params.yaml'
+    params.write_text(PARAMS)
+    code = replay_main(bag, '--start-node', '--weights', weights, '--backend', 'torch',
+                       '--params-file', str(params), '--out', str(tmp_path / 'report'))
+    stdout, stderr = capsys.readouterr()
+    return code, stdout, stderr

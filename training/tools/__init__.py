@@ -6,3 +6,13 @@ The demo, sample pictures, studies and the training-side benchmarks (renderers, 
 step, exemplar); each writes its table under docs/results/. The nodes' runtime benchmarks are in
 ``benchmarks/``.
 """
+
+from fm_pose_ros.core.fileio import atomic_write_text
+
+
+def publish_table(lines, path):
+    """Print the markdown ``lines`` and write them to ``path`` atomically; return 0."""
+    text = '\n'.join(lines) + '\n'
+    print(text)
+    atomic_write_text(path, text)
+    return 0

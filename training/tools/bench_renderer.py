@@ -19,12 +19,12 @@ import time
 import numba
 import numpy as np
 
-from fm_pose_ros.core.fileio import atomic_write_text
 from fm_pose_ros.core.hand_codec import crop_camera
 from training.hand.datasets import K_VGA
 from training.hand.model import capsules, joints, sample_poses
 from training.render.depth import render_depth
 from training.render.reference import BulletCapsules, GLCapsules
+from training.tools import publish_table
 
 
 def scene(count, seed=0):
@@ -101,10 +101,7 @@ def main(argv=None):
         lines.append(f'| {name} | {ours:.0f} | {bullet:.0f} | {gl:.0f} | {ours / bullet:.1f}x | '
                      f'{ours / gl:.1f}x | {b_check[0]:.3f}, {b_check[1]:.2f} mm | '
                      f'{g_check[0]:.3f}, {g_check[1]:.2f} mm |')
-    text = '\n'.join(lines) + '\n'
-    print(text)
-    atomic_write_text(args.out, text)
-    return 0
+    return publish_table(lines, args.out)
 
 
 if __name__ == '__main__':

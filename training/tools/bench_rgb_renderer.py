@@ -18,11 +18,11 @@ import time
 
 import numpy as np
 
-from fm_pose_ros.core.fileio import atomic_write_text
 from fm_pose_ros.core.object_codec import box_around, ObjectCropSettings
 from training.object.datasets import corner_pixels, K_LINEMOD, sample_poses
 from training.object.meshes import load_mesh, resolve_mesh_path
 from training.render.rgb import MeshRenderer, projection_matrix
+from training.tools import publish_table
 
 SIZES = ((64, 64), (128, 128), (640, 480))
 
@@ -108,10 +108,7 @@ def main(argv=None):
              '(maps/s) | ours / pybullet | mask IoU ours vs pybullet |', '|---|---|---|---|---|']
     lines += [f'| {size} | {a:.0f} | {b:.0f} | {a / b:.1f}x | {iou:.3f} |'
               for size, a, b, iou in rows]
-    text = '\n'.join(lines) + '\n'
-    print(text)
-    atomic_write_text(args.out, text)
-    return 0
+    return publish_table(lines, args.out)
 
 
 if __name__ == '__main__':

@@ -21,11 +21,11 @@ import time
 import numpy as np
 
 from fm_pose_ros.core.depth_refine import DepthRefiner, RefineSettings
-from fm_pose_ros.core.fileio import atomic_write_text
 from fm_pose_ros.core.object_estimator import NoObjectError, ObjectEstimator
 from fm_pose_ros.core.weights import read_metadata, WeightsError
 from training.config import from_dict, load_config
 from training.tasks import make_training_data
+from training.tools import publish_table
 
 # name -> RefineSettings changes: the defaults, then one lever off or changed at a time
 DEFAULT_VARIANTS = ('defaults:', 'no restarts:restart_deg=0',
@@ -128,10 +128,7 @@ def main(argv=None):
     for name, settings in variants:
         refiner = DepthRefiner(info['points_m'], info['diameter_m'], settings)
         lines.append(row(data, frames, f'RGB-D, {name}', *refine_all(frames, poses, refiner)))
-    text = '\n'.join(lines) + '\n'
-    print(text)
-    atomic_write_text(args.out, text)
-    return 0
+    return publish_table(lines, args.out)
 
 
 if __name__ == '__main__':
