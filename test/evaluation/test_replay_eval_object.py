@@ -121,7 +121,7 @@ def test_object_bag_with_aligned_depth_scores_rgb_and_rgbd(tmp_path, replay_main
     rgbd = report['rgbd']
     assert (rgbd['add_acc'], rgbd['cm5deg5_acc'], rgbd['frames_out']) == (1.0, 1.0, 3)
     assert rgbd['depth_frames'] == 3 and rgbd['node_stats']['depth_refined'] >= 3
-    assert 'depth_refined' not in report['node_stats']  # the colour-only pass
+    assert report['node_stats']['depth_refined'] == 0  # the colour-only pass
     assert 'with aligned depth: 2D projection' in stdout
     assert 'with aligned depth (RGB-D, 3 frames)' in (out / 'summary.md').read_text()
     plain = tmp_path / 'plain'
