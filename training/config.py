@@ -162,7 +162,8 @@ class TrainConfig:
     threads: int = 2             # torch CPU threads per process
     channels_last: bool = False  # NHWC tensors in training (faster convolutions on CPU;
     #                              docs/results/benchmarks_train_step*.md); weights are the
-    #                              same format
+    #                              same format, but for narrow strided 1x1 convolutions
+    #                              (training/layout.py)
     ckpt_every: int = 100        # steps between resumable checkpoints
     eval_every: int = 500        # steps between evaluations on the real test set
     log_every: int = 25          # steps between loss logs

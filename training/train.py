@@ -47,6 +47,7 @@ from fm_pose_ros.core.weights import (
 from training.checkpointing import (
     load_training_state, save_training_state, TrainingStateError)
 from training.config import load_config, quick_items, recipe_steps, RECIPES, TASKS
+from training.layout import apply_layout
 from training.losses import Objective, STAGES
 from training.predict import predictor
 from training.progress import bar, Rate
@@ -120,7 +121,7 @@ class Trainer:
         self.device = resolve_device(cfg.device)
         torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed)
-        self.model = FeatureMappingNet(cfg.net).to(self.device, memory_format=memory_format(cfg))
+        self.model = apply_layout(FeatureMappingNet(cfg.net).to(self.device), memory_format(cfg))
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.optim.lr,
                                           weight_decay=cfg.optim.weight_decay)
         self.step = self._maybe_resume() if resume else 0

@@ -178,7 +178,7 @@ def test_sigkill_then_resume_exports_the_same_weights_as_an_uninterrupted_run(tm
     killed = subprocess.Popen(train_command(tmp_path, 'killed'), cwd=REPO, text=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for line in killed.stderr:
-        if ' step 23 joint ' in line:  # last checkpoint at step 20, in the joint stage
+        if ' step 23/40 joint ' in line:  # last checkpoint at step 20, in the joint stage
             killed.send_signal(signal.SIGKILL)
             break
     assert killed.wait(timeout=280) == -signal.SIGKILL

@@ -34,6 +34,7 @@ from fm_pose_ros.core.networks import count_macs, FeatureMappingNet, NetConfig
 from training.config import DataConfig, load_config
 from training.hand.datasets import SimRealSource, synthetic_poses
 from training.hand.robot_view import stream_crops
+from training.layout import apply_layout
 from training.losses import Objective
 
 VARIANTS = {  # name -> NetConfig arguments (crop size = in_size), NHWC tensors or not
@@ -105,7 +106,7 @@ def config_variant(task, config_path):
 def measure(name, cfg, streams, steps, channels_last, compiled=False):
     """``(row dict)`` of one variant: parts in ms, samples/s, MACs per crop."""
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    model = FeatureMappingNet(cfg).to(memory_format=memory_format)
+    model = apply_layout(FeatureMappingNet(cfg), memory_format)
     objective = Objective(model, 1.0, 0.2)
     if compiled:
         objective, name = torch.compile(objective), f'{name}, torch.compile'
