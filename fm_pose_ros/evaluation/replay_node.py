@@ -15,6 +15,7 @@ import time
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseArray, PoseStamped
 import rclpy
+from rclpy.duration import Duration
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import ReliabilityPolicy
@@ -32,6 +33,7 @@ SETTLE_S = 1.0  # after discovery, time for the node's side to match our publish
 RELIABLE_WAIT_S = 5.0  # how long to wait for the node's input to follow our reliable publisher
 MAX_SILENT_FRAMES = 5  # lockstep: give up when the node answered none of the first N frames
 DRAIN_SPINS = 4  # realtime: callbacks handled between two publications when behind schedule
+DEPTH_ACK_S = 5.0  # lockstep: how long a depth frame may take to be acknowledged by the node
 # task -> (output and ground-truth message type, message -> joints mm or (R, t m))
 POSE_MESSAGES = {'hand': (PoseArray, pose_array_to_joints),
                  'object': (PoseStamped, pose_stamped_to_pose)}
@@ -222,8 +224,7 @@ def _publish_all(args, messages, player, executor, alive):
         if info is not None:
             player.info_pub.publish(info)
             camera_k[stamp] = camera_matrix(info)
-        while depths and depths[0][0] <= bag_time:  # the depth recorded up to this frame
-            player.depth_pub.publish(depths.popleft()[1])
+        _publish_depth(args, player, depths, bag_time)
         sent[stamp] = time.perf_counter()
         player.image_pub.publish(image)
         if args.mode == 'lockstep':
@@ -242,6 +243,21 @@ def _publish_all(args, messages, player, executor, alive):
     if problem is None and sent and not outputs:
         problem = 'the node never answered'
     return ReplayResult(outputs, sent, end - start, problem, camera_k=camera_k)
+
+
+def _publish_depth(args, player, depths, bag_time):
+    """Publish the depth frames recorded up to ``bag_time`` (popped from ``depths``).
+
+    Lockstep: they must be at the node before their colour frame, which waits for them only
+    ``depth_wait_s``. A fragment lost under load is resent only after the writer's next
+    heartbeat (seconds), so wait until the node's reliable reader acknowledged them.
+    """
+    sent = False
+    while depths and depths[0][0] <= bag_time:
+        player.depth_pub.publish(depths.popleft()[1])
+        sent = True
+    if sent and args.mode == 'lockstep':
+        player.depth_pub.wait_for_all_acked(Duration(seconds=DEPTH_ACK_S))
 
 
 def _wait_until(executor, due):
