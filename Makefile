@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= build/demo
 
-.PHONY: venv demo test unit lint weights hand-compare hand-curve object-compare object-curve object-weights bench clean
+.PHONY: venv demo test unit lint weights hand-compare hand-curve object-compare object-curve object-weights bench gpu-check clean
 
 $(STAMP): requirements.txt setup.py package.xml
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,12 @@ bench: venv
 	$(PY) -m benchmarks.bench_node
 	$(PY) -m training.tools.bench_train_step
 	LP_NUM_THREADS=1 $(PY) -m training.tools.bench_rgb_renderer
+
+# the CUDA paths: both nodes with device cuda on the demo bags, the networks alone, 200
+# training steps of each task; writes docs/results/benchmarks_gpu.md. Without a CUDA device:
+# one line, status 0
+gpu-check: venv
+	$(PY) -m benchmarks.gpu_check
 
 lint: venv
 	$(PY) -m pytest -q -p no:cacheprovider -m linter test/test_lint.py

@@ -6,6 +6,11 @@ mcap chunks carry a CRC-32 of their records (``rosbags`` writes 0, "not computed
 ``stamp_mcap_crcs`` fills them in after writing); ``verify_bag`` checks every chunk with the
 ``mcap`` library and returns the log-time ranges of the damaged ones, so a reader can refuse
 the bag or skip exactly those frames. A sqlite3 bag cannot be localised: any damage refuses it.
+
+What this cannot see is reported by ``Integrity.blind_spots``: chunks written without a CRC
+(rosbags' own writer leaves them 0) and sqlite3 files, whose integrity check covers the
+database's structure but not the bytes inside a message (sqlite3 keeps no per-message
+checksum). A message damaged there is caught only if it no longer parses (bags.read_messages).
 """
 
 from dataclasses import dataclass, field
@@ -30,13 +35,23 @@ class Integrity:
     """What ``verify_bag`` found: chunks checked, unverifiable ones, damaged log-time ranges."""
 
     checked: int = 0
-    unverified: int = 0
+    unverified: int = 0  # mcap chunks without a CRC
     corrupt: list = field(default_factory=list)  # [(first_ns, last_ns, file name)]
     problems: list = field(default_factory=list)  # sqlite3 integrity_check lines
+    sqlite: list = field(default_factory=list)  # names of the sqlite3 data files checked
 
     def damaged(self, timestamp):
         """Whether a message logged at ``timestamp`` (ns) lies in a damaged chunk."""
         return any(first <= timestamp <= last for first, last, _ in self.corrupt)
+
+    def blind_spots(self):
+        """One sentence per part of the bag whose damage the checks cannot detect."""
+        lines = []
+        if self.unverified:
+            lines.append(f'{self.unverified} chunks carry no CRC: damage cannot be detected')
+        lines += [f'{name} is sqlite3 storage, which has no per-message checksum: damage '
+                  'inside a message cannot be detected' for name in self.sqlite]
+        return lines
 
 
 def data_files(path, suffixes=('.mcap', '.db3')):
@@ -88,6 +103,7 @@ def _verify_sqlite(data_file, result):
     except sqlite3.Error as exc:
         rows = [str(exc)]
     result.checked += 1
+    result.sqlite.append(os.path.basename(data_file))
     if rows != ['ok']:
         result.problems.append(f"{os.path.basename(data_file)}: {'; '.join(rows)}")
 

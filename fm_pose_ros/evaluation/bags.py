@@ -12,11 +12,15 @@ written as ``.<name>.<random>/<name>`` (so its data file already has its final n
 ``<name>.mcap`` or ``<name>.db3``), its mcap chunk CRCs are filled in, and the folder is
 renamed to ``<name>`` at the end: an error never leaves a half-written bag behind. Reading
 verifies the bag first (bag_integrity): a damaged bag is refused, or its damaged chunks
-skipped when asked.
+skipped when asked; every message is parsed defensively (one that no longer parses is damage
+too), and ground truth that cannot be scored (a wrong joint count, non-finite values) is left
+out by ``ground_truth``.
 """
 
+import contextlib
 import os
 import shutil
+import sys
 import tempfile
 
 from builtin_interfaces.msg import Time
@@ -28,6 +32,7 @@ from rosbags.typesys import get_typestore, Stores
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
+from fm_pose_ros.core.hand_joints import NUM_JOINTS
 from fm_pose_ros.core.image_codec import depth_to_mm
 from fm_pose_ros.evaluation.bag_integrity import (
     data_files, IntegrityError, stamp_mcap_crcs, verify_bag)
@@ -262,39 +267,96 @@ def read_messages(path, topics, task='hand', skip_corrupt=False, skipped=None):
     ``topics`` maps role ('image', 'camera_info', 'ground_truth') -> topic name; ``task``
     ('hand' or 'object') gives the ground truth's type (PoseArray or PoseStamped). A missing
     ground-truth topic gives an empty list; other problems raise BagError. A damaged bag is
-    refused (check_integrity); with ``skip_corrupt`` the messages of damaged mcap chunks are
-    left out and counted per role in the dict ``skipped`` (its ``chunks``: damaged chunks).
+    refused (check_integrity), and so is a message that no longer parses as its type; with
+    ``skip_corrupt`` the messages of damaged mcap chunks and the unparsable ones are left out.
+    The dict ``skipped`` receives per role the messages left out, ``chunks`` (damaged
+    chunks), ``unparsed`` (messages that no longer parse), ``unverified_chunks`` (mcap chunks
+    without a CRC) and ``blind_spots`` (Integrity.blind_spots: damage the checks cannot see).
     """
     integrity = check_integrity(path, skip_corrupt)
     skipped = {} if skipped is None else skipped
-    msg_types = TASK_MSG_TYPES[task]
     try:
         with _open_reader(path) as reader:
-            by_topic = {c.topic: c for c in reader.connections}
-            for role in ('image', 'camera_info'):
-                if topics[role] not in by_topic:
-                    raise BagError(f"bag {path} has no topic {topics[role]} ({role}); topics: "
-                                   f"{', '.join(sorted(by_topic)) or 'none'}")
-            wanted = {}
-            for role, topic in topics.items():
-                if topic in by_topic:
-                    _check_type(by_topic[topic], msg_types[role][0])
-                    wanted[topic] = role
-            out = {role: [] for role in topics}
-            for start, stop in intact_windows(integrity):
-                for connection, timestamp, raw in reader.messages(
-                        [by_topic[t] for t in wanted], start, stop):
-                    role = wanted[connection.topic]
-                    out[role].append((timestamp,
-                                      deserialize_message(raw, msg_types[role][1])))
-            for topic, role in wanted.items():
-                skipped[role] = by_topic[topic].msgcount - len(out[role])
-            skipped['chunks'] = len(integrity.corrupt) if integrity else 0
-            return out
+            wanted = _wanted_connections(path, reader, topics, TASK_MSG_TYPES[task])
+            out, unparsed = _read_intact(path, reader, wanted, TASK_MSG_TYPES[task],
+                                         integrity, skip_corrupt)
     except BagError:
         raise
     except Exception as exc:  # rosbags raises many types for damaged files
         raise BagError(f'cannot read bag {path}: {type(exc).__name__}: {exc}') from exc
+    for connection, role in wanted.values():
+        skipped[role] = connection.msgcount - len(out[role])
+    skipped.update(chunks=len(integrity.corrupt) if integrity else 0, unparsed=unparsed,
+                   unverified_chunks=integrity.unverified if integrity else 0,
+                   blind_spots=integrity.blind_spots() if integrity else [])
+    return {role: out.get(role, []) for role in topics}
+
+
+def _wanted_connections(path, reader, topics, msg_types):
+    """``{topic: (connection, role)}`` of the roles present; BagError for a missing input."""
+    by_topic = {c.topic: c for c in reader.connections}
+    for role in ('image', 'camera_info'):
+        if topics[role] not in by_topic:
+            raise BagError(f"bag {path} has no topic {topics[role]} ({role}); topics: "
+                           f"{', '.join(sorted(by_topic)) or 'none'}")
+    wanted = {}
+    for role, topic in topics.items():
+        if topic in by_topic:
+            _check_type(by_topic[topic], msg_types[role][0])
+            wanted[topic] = (by_topic[topic], role)
+    return wanted
+
+
+def _read_intact(path, reader, wanted, msg_types, integrity, skip_corrupt):
+    """Parse the messages outside damaged chunks: ``({role: [(time, msg)]}, unparsed)``.
+
+    A message that no longer parses raises BagError, or is counted when ``skip_corrupt``.
+    """
+    out = {role: [] for _, role in wanted.values()}
+    unparsed = 0
+    with native_stderr_silenced():
+        for start, stop in intact_windows(integrity):
+            for connection, timestamp, raw in reader.messages(
+                    [c for c, _ in wanted.values()], start, stop):
+                role = wanted[connection.topic][1]
+                msg = parse_message(raw, msg_types[role][1])
+                if msg is not None:
+                    out[role].append((timestamp, msg))
+                elif skip_corrupt:
+                    unparsed += 1
+                else:
+                    raise BagError(
+                        f'bag {path} is corrupt: a message on {connection.topic} (log time '
+                        f'{timestamp} ns) no longer parses as {connection.msgtype}; '
+                        'replay_eval --skip-corrupt evaluates the rest')
+    return out, unparsed
+
+
+def parse_message(raw, msg_type):
+    """Return the rclpy message of ``msg_type`` in the CDR bytes ``raw``; None if unparsable."""
+    try:
+        return deserialize_message(raw, msg_type)
+    except Exception:  # rclpy raises RMWError, TypeError or ValueError on damaged bytes
+        return None
+
+
+@contextlib.contextmanager
+def native_stderr_silenced():
+    """Point file descriptor 2 at /dev/null inside the block (restored on any exit).
+
+    The C deserialiser behind ``deserialize_message`` prints a line of its own on stderr for
+    some damaged messages ("sequence size exceeds remaining buffer") besides raising; the
+    caller reports the damage itself, in one line.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, 'wb') as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _check_type(connection, expected):
@@ -308,13 +370,44 @@ def stamp_ns(header):
     return header.stamp.sec * 10**9 + header.stamp.nanosec
 
 
-def ground_truth(messages):
-    """``{stamp_ns: truth}`` from the ground-truth messages, decoded by their type.
+def ground_truth_problem(msg):
+    """Why a ground-truth message cannot be scored (a short phrase), or None when it can.
+
+    PoseArray (hand): exactly NUM_JOINTS poses with finite positions; PoseStamped (object):
+    a finite position and a finite orientation quaternion of non-zero norm.
+    """
+    if isinstance(msg, PoseArray):
+        if len(msg.poses) != NUM_JOINTS:
+            return f'{len(msg.poses)} joints, expected {NUM_JOINTS}'
+        values = [v for p in msg.poses for v in (p.position.x, p.position.y, p.position.z)]
+    else:
+        p, q = msg.pose.position, msg.pose.orientation
+        values = [p.x, p.y, p.z, q.x, q.y, q.z, q.w]
+    values = np.array(values, np.float64)
+    if not np.isfinite(values).all():
+        return 'non-finite values'
+    if isinstance(msg, PoseStamped):
+        norm = float(np.linalg.norm(values[3:]))
+        if not 1e-6 < norm < 1e6:
+            return f'orientation quaternion of norm {norm:g}'
+    return None
+
+
+def ground_truth(messages, bad=None):
+    """``{stamp_ns: truth}`` from the usable ground-truth messages, decoded by their type.
 
     PoseArray: hand joints (14, 3) mm; PoseStamped: object pose ``(R (3, 3), t (3,) m)``.
+    A message that ground_truth_problem refuses is left out and, when the list ``bad`` is
+    given, appended to it as ``(stamp_ns, reason)``.
     """
-    return {stamp_ns(msg.header): GROUND_TRUTH_DECODERS[type(msg)](msg)
-            for _, msg in messages.get('ground_truth', [])}
+    truth = {}
+    for _, msg in messages.get('ground_truth', []):
+        problem = ground_truth_problem(msg)
+        if problem is None:
+            truth[stamp_ns(msg.header)] = GROUND_TRUTH_DECODERS[type(msg)](msg)
+        elif bad is not None:
+            bad.append((stamp_ns(msg.header), problem))
+    return truth
 
 
 def _frames(messages, image_key, to_array):

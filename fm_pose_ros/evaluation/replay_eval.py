@@ -15,11 +15,16 @@ default per task (TASK_DEFAULTS). Object accuracies use the model points, diamet
 symmetry in the weights' metadata (``--weights``, else the shipped object model); frames
 without an output count as not found. ``--listen SECONDS`` only records the outputs and the
 ground truth (for ``ros2 bag play`` users; Ctrl-C ends it early and still writes the report).
-A damaged bag (mcap chunk CRC, sqlite3 integrity check) is refused in one line; with
-``--skip-corrupt`` the frames of damaged mcap chunks are left out and counted in the report
-(``corrupt_chunks``, ``corrupt_frames``).
-Exit 0 when the run is complete; otherwise 1 and one line on stderr (a partial report is
-written whenever the bag could be read).
+A damaged bag (mcap chunk CRC, sqlite3 integrity check, a message that no longer parses) is
+refused in one line; with ``--skip-corrupt`` the frames of damaged mcap chunks and the
+unparsable messages are left out and counted in the report (``corrupt_chunks``,
+``corrupt_frames``, ``corrupt_messages``). What the checks cannot see (mcap chunks without a
+CRC, ``unverified_chunks``; sqlite3 storage, which keeps no per-message checksum) is said in
+the report's ``warnings`` and on stderr. Ground-truth messages that cannot be scored (not 14
+finite joints; a non-finite pose) are skipped and counted (``bad_ground_truth``, a warning); a
+bag with no usable ground truth message is refused in one line.
+Exit 0 when the run is complete (warnings, one line each, on stderr); otherwise 1 and one line
+on stderr (a partial report is written whenever the bag could be read).
 
 This module is the command line; the ROS side is ``replay_node``, the started node
 ``node_process`` (its console script) and the scoring ``replay_scoring``.
@@ -37,7 +42,8 @@ from fm_pose_ros.core.weights import WeightsError
 from fm_pose_ros.evaluation.bags import (
     BagError, detect_task, ground_truth, read_messages, stamp_ns, TASK_TOPICS)
 from fm_pose_ros.evaluation.node_process import EXECUTABLES, NodeNotFound, NodeProcess
-from fm_pose_ros.evaluation.replay_scoring import object_model, replay_report
+from fm_pose_ros.evaluation.replay_scoring import (
+    ground_truth_note, object_model, replay_report)
 from fm_pose_ros.evaluation.report import write_report
 
 PROBLEMS_LIMIT = 2000  # characters of the problems (bag and file contents) on stderr
@@ -172,11 +178,12 @@ def check_stamps(images, kind='depth'):
         raise BagError('repeated image stamps: their outputs cannot be told apart')
 
 
-def run_replay(args):
-    """Read the bag, replay it (starting the node if asked); return (report, latencies).
+def read_bag(args):
+    """Read and check the bag: ``(messages, truth, bad, skipped)``, or raise BagError.
 
-    An object bag with aligned depth gets a second pass with the depth: its accuracies and
-    latency go under ``rgbd`` (rgbd_report).
+    ``truth`` holds the usable ground truth by stamp, ``bad`` the unusable messages as
+    ``[(stamp_ns, reason)]`` (a bag whose ground truth is all unusable is refused),
+    ``skipped`` what bags.read_messages left out and could not check.
     """
     topics = {'image': args.image_topic, 'camera_info': args.info_topic,
               'ground_truth': args.gt_topic}
@@ -185,20 +192,52 @@ def run_replay(args):
     skipped = {}
     messages = read_messages(args.bag, topics, args.task, args.skip_corrupt, skipped)
     check_stamps(messages['image'], IMAGE_KINDS[args.task])
+    bad = []
+    truth = ground_truth(messages, bad)
+    if bad and not truth:
+        raise BagError(f'no usable ground truth on {args.gt_topic}: '
+                       f'{ground_truth_note(bad, len(bad))}')
+    return messages, truth, bad, skipped
+
+
+def bag_extra(skipped, bad, truth_count):
+    """Report keys of the bag's damage and ground truth, with the warnings to print.
+
+    ``corrupt_chunks`` / ``corrupt_frames`` / ``corrupt_messages``: damaged mcap chunks,
+    images left out, messages that no longer parse; ``unverified_chunks``: mcap chunks
+    without a CRC; ``bad_ground_truth``: ground-truth messages that cannot be scored (of
+    ``truth_count``).
+    """
+    warnings = list(skipped['blind_spots'])
+    if bad:
+        warnings.append(f'{ground_truth_note(bad, truth_count)}: those frames are not scored')
+    return {'corrupt_chunks': skipped['chunks'], 'corrupt_frames': skipped['image'],
+            'corrupt_messages': skipped['unparsed'],
+            'unverified_chunks': skipped['unverified_chunks'], 'bad_ground_truth': len(bad),
+            'warnings': warnings}
+
+
+def run_replay(args):
+    """Read the bag, replay it (starting the node if asked); return (report, latencies).
+
+    An object bag with aligned depth gets a second pass with the depth: its accuracies and
+    latency go under ``rgbd`` (rgbd_report).
+    """
+    messages, truth, bad, skipped = read_bag(args)
     model = object_model(args.weights) if args.task == 'object' else None
     result, node_stats = replay_pass(args, messages)
     extra = {'bag': os.path.abspath(args.bag), 'mode': args.mode,
-             'rate': args.rate if args.mode == 'realtime' else None, 'topics': result.topics}
+             'rate': args.rate if args.mode == 'realtime' else None, 'topics': result.topics,
+             **bag_extra(skipped, bad, len(messages['ground_truth']))}
     if node_stats is not None:
         extra['node_stats'] = node_stats
-    extra.update(corrupt_chunks=skipped['chunks'], corrupt_frames=skipped['image'])
-    truth = ground_truth(messages)
     report, latency = replay_report(result, truth, len(messages['image']), model, extra)
     if not messages['ground_truth']:
         report['problems'].append(f'no ground truth on {args.gt_topic}: latency only')
-    if skipped['chunks']:
-        report['notes'].append(f"{skipped['image']} frames in {skipped['chunks']} damaged "
-                               'chunks skipped (--skip-corrupt)')
+    if skipped['chunks'] or skipped['unparsed']:
+        report['notes'].append(f"{skipped['image']} frames skipped (--skip-corrupt): "
+                               f"{skipped['chunks']} damaged chunks, {skipped['unparsed']} "
+                               'messages that no longer parse')
     _note_unanswered(report, result, args.task)
     if messages.get('depth') and not report['problems']:
         report['rgbd'] = rgbd_report(args, messages, truth, model)
@@ -233,7 +272,7 @@ def rgbd_report(args, messages, truth, model):
     if node_stats is not None:
         rgbd['node_stats'] = node_stats
     late = (node_stats or {}).get('depth_late', 0)
-    if late:  # measured: a default Fast DDS publisher delays one of two large frames
+    if late:  # realtime mode: the colour frame does not wait for the depth frame's ack
         rgbd['notes'] = [f'{late} frames kept the RGB pose: their depth frame came too late. '
                          'Large colour and depth frames back to back need the publisher-side '
                          'profile: FASTDDS_DEFAULT_PROFILES_FILE=config/fastdds_large_frames.xml '
@@ -254,10 +293,15 @@ def run_listen(args):
     model = object_model(args.weights) if args.task == 'object' else None
     result = listen(args, on_ready=lambda text: print(f'replay_eval: {printable(text)}',
                                                       flush=True))
+    bad, seen = result.bad_truth, len(result.truth) + len(result.bad_truth)
+    warnings = [f'{ground_truth_note(bad, seen)}: those frames are not scored'] if bad else []
     report, latency = replay_report(result, result.truth, len(result.truth), model,
-                                    {'mode': 'listen', 'listen_s': args.listen})
+                                    {'mode': 'listen', 'listen_s': args.listen,
+                                     'bad_ground_truth': len(bad), 'warnings': warnings})
     if not result.truth:
-        report['problems'].append(f'nothing received on {args.gt_topic}')
+        report['problems'].append(f'no usable ground truth on {args.gt_topic}: '
+                                  f'{ground_truth_note(bad, seen)}' if bad else
+                                  f'nothing received on {args.gt_topic}')
     return report, latency
 
 
@@ -301,6 +345,8 @@ def main(argv=None):
               f"read, {report['frames_in']} published, {report['frames_out']} answered; "
               f'partial report in {args.out})', file=sys.stderr)
         return 1
+    for warning in report.get('warnings', []):
+        print(f'replay_eval: warning: {printable(warning, PROBLEMS_LIMIT)}', file=sys.stderr)
     print(f"replay_eval: {report['frames_out']}/{report['frames_in']} frames answered, "
           f"{accuracy_text(report)}, latency p50 "
           f"{report['latency_ms']['p50']:.2f} ms p99 {report['latency_ms']['p99']:.2f} ms, "

@@ -24,7 +24,7 @@ from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 from tqdm import tqdm
 
-from fm_pose_ros.evaluation.bags import stamp_ns
+from fm_pose_ros.evaluation.bags import ground_truth_problem, stamp_ns
 from fm_pose_ros.ros.camera_messages import camera_matrix
 from fm_pose_ros.ros.hand_messages import pose_array_to_joints
 from fm_pose_ros.ros.object_messages import pose_stamped_to_pose
@@ -49,6 +49,7 @@ class ReplayResult:
     duration_s: float = 0.0  # first publication -> last output
     problem: str = None
     truth: dict = None  # listen mode only: stamp -> ground truth, decoded like the outputs
+    bad_truth: list = field(default_factory=list)  # listen: [(stamp, reason)] not scorable
     topics: dict = field(default_factory=dict)  # role -> resolved topic name
     camera_k: dict = field(default_factory=dict)  # stamp -> K (3, 3) sent (or seen) with it
 
@@ -68,7 +69,7 @@ class Player(Node):
         self.image_pub = self.create_publisher(Image, args.image_out, 5)
         self.info_pub = self.create_publisher(CameraInfo, args.info_out, 5)
         self.depth_pub = self.create_publisher(Image, args.depth_out, 5) if with_depth else None
-        self.outputs, self.truth, self.camera_k = {}, {}, {}
+        self.outputs, self.truth, self.camera_k, self.bad_truth = {}, {}, {}, []
         self.output_sub = self.create_subscription(msg_type, args.output_topic,
                                                    self._on_output, 100)
         self.truth_sub = None
@@ -83,6 +84,10 @@ class Player(Node):
         self.outputs[stamp_ns(msg.header)] = (self.decode(msg), time.perf_counter())
 
     def _on_truth(self, msg):
+        problem = ground_truth_problem(msg)
+        if problem is not None:
+            self.bad_truth.append((stamp_ns(msg.header), problem))
+            return
         self.truth[stamp_ns(msg.header)] = (self.decode(msg), time.perf_counter())
 
     def _on_info(self, msg):
@@ -292,7 +297,7 @@ def listen(args, on_ready=None):
         result = ReplayResult(dict(player.outputs), {s: t for s, (_, t) in truth.items()},
                               time.perf_counter() - start,
                               truth={s: j for s, (j, _) in truth.items()},
-                              camera_k=dict(player.camera_k))
+                              camera_k=dict(player.camera_k), bad_truth=list(player.bad_truth))
         if not result.outputs:
             result.problem = (f'nothing received on {args.output_topic} in '
                               f'{result.duration_s:.0f} s')

@@ -53,6 +53,13 @@ def object_per_frame(outputs, sent, truth, camera_k, model):
     return records
 
 
+def ground_truth_note(bad, total):
+    """Sentence on the ``bad`` ground-truth messages ``[(stamp_ns, reason)]`` of ``total``."""
+    stamp, reason = bad[0]
+    return (f'{len(bad)} of {total} ground-truth messages cannot be scored (first at stamp '
+            f'{stamp} ns: {reason})')
+
+
 def input_rate(times_s):
     """Publication rate in frames/s from publication times (s); NaN for fewer than 2."""
     times = np.sort(np.fromiter(times_s, np.float64))

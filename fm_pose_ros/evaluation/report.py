@@ -134,7 +134,7 @@ def summary_markdown(report, title, plots):
         lines.append(f"- node processing p50 / p99: {node['p50_ms']:.2f} / "
                      f"{node.get('p99_ms', float('nan')):.2f} ms "
                      f"({node.get('dropped', 0)} frames dropped by the node)")
-    for key in ('notes', 'problems'):
+    for key in ('warnings', 'notes', 'problems'):
         lines += [f'- {key[:-1]}: {note}' for note in report.get(key, [])]
     lines.append('')
     lines += [f'- [{name}]({name}): {PLOT_LINES[name]}' for name in plots]

@@ -12,7 +12,9 @@ import pytest
 
 from fm_pose_ros.evaluation.bags import (
     BagError, DEFAULT_TOPICS, detect_task, frames_from_messages, ground_truth,
-    object_frames_from_messages, OBJECT_TOPICS, read_messages, write_hand_bag, write_object_bag)
+    ground_truth_problem, object_frames_from_messages, OBJECT_TOPICS, read_messages,
+    write_hand_bag, write_object_bag)
+from fm_pose_ros.ros.object_messages import pose_stamped
 
 
 def hand_frames(count=4):
@@ -202,3 +204,53 @@ def test_task_detection_and_object_bag_errors(tmp_path):
     with pytest.raises(BagError, match='storage must be one of'):
         write_object_bag(str(tmp_path / 'x'), object_frames(1), storage='rosbag1')
     assert not os.path.exists(tmp_path / 'x')
+
+
+def unusable_hand_frames():
+    """Four frames: usable, 13 joints, a NaN joint, an infinite joint (in that order)."""
+    frames = hand_frames(4)
+    frames[1]['joints'] = frames[1]['joints'][:13]
+    frames[2]['joints'] = frames[2]['joints'].copy()
+    frames[2]['joints'][5, 1] = np.nan
+    frames[3]['joints'] = frames[3]['joints'].copy()
+    frames[3]['joints'][0, 2] = np.inf
+    return frames
+
+
+@pytest.mark.parametrize('storage', ['mcap', 'sqlite3'])
+def test_ground_truth_that_cannot_be_scored_is_left_out_and_said(tmp_path, storage):
+    path = str(tmp_path / 'bag')
+    write_hand_bag(path, unusable_hand_frames(), storage=storage)
+    messages = read_messages(path, DEFAULT_TOPICS)
+    assert len(messages['ground_truth']) == 4
+    bad = []
+    truth = ground_truth(messages, bad)
+    image_stamps = [m.header.stamp.sec * 10**9 + m.header.stamp.nanosec
+                    for _, m in messages['image']]
+    assert sorted(truth) == image_stamps[:1]
+    assert bad == [(image_stamps[1], '13 joints, expected 14'),
+                   (image_stamps[2], 'non-finite values'),
+                   (image_stamps[3], 'non-finite values')]
+    back = list(frames_from_messages(messages))
+    assert back[0]['joints'].shape == (14, 3)
+    assert [f['joints'] for f in back[1:]] == [None, None, None]
+    assert ground_truth(messages).keys() == truth.keys()  # without the list: left out only
+
+
+def test_object_ground_truth_needs_a_finite_pose_and_rotation():
+    good = pose_stamped(np.eye(3), [0.0, 0.0, 0.5], PoseStamped().header)
+    assert ground_truth_problem(good) is None
+    cases = {'position': ('x', np.nan), 'orientation': ('w', np.inf)}
+    for part, (axis, value) in cases.items():
+        msg = pose_stamped(np.eye(3), [0.0, 0.0, 0.5], PoseStamped().header)
+        setattr(getattr(msg.pose, part), axis, value)
+        assert ground_truth_problem(msg) == 'non-finite values', part
+    zero = pose_stamped(np.eye(3), [0.0, 0.0, 0.5], PoseStamped().header)
+    zero.pose.orientation.w = 0.0
+    assert ground_truth_problem(zero) == 'orientation quaternion of norm 0'
+    frames = object_frames(2)
+    frames[1]['t'] = np.array([np.nan, 0.0, 0.5])
+    messages = {'ground_truth': [(0, pose_stamped(f['R'], f['t'], PoseStamped().header))
+                                 for f in frames]}
+    bad = []
+    assert len(ground_truth(messages, bad)) == 1 and bad == [(0, 'non-finite values')]

@@ -119,7 +119,8 @@ def test_object_bag_with_aligned_depth_scores_rgb_and_rgbd(tmp_path, replay_main
     report = json.loads((out / 'report.json').read_text())
     assert (report['add_acc'], report['cm5deg5_acc']) == (0.0, 1.0)  # RGB: 2 cm off
     rgbd = report['rgbd']
-    assert (rgbd['add_acc'], rgbd['cm5deg5_acc'], rgbd['frames_out']) == (1.0, 1.0, 3), json.dumps(rgbd['node_stats'])
+    assert (rgbd['add_acc'], rgbd['cm5deg5_acc'], rgbd['frames_out']) == (1.0, 1.0, 3), \
+        json.dumps(rgbd['node_stats'])
     assert rgbd['depth_frames'] == 3 and rgbd['node_stats']['depth_refined'] >= 3
     assert report['node_stats']['depth_refined'] == 0  # the colour-only pass
     assert 'with aligned depth: 2D projection' in stdout

@@ -9,7 +9,7 @@ import pytest
 from fm_pose_ros.core.weights import WeightsError
 from fm_pose_ros.evaluation.replay_node import ReplayResult
 from fm_pose_ros.evaluation.replay_scoring import (
-    build_hand_report, build_object_report, object_model, replay_report)
+    build_hand_report, build_object_report, ground_truth_note, object_model, replay_report)
 
 JOINTS = np.arange(42, dtype=np.float64).reshape(14, 3) + [0.0, 0.0, 500.0]  # mm
 CUBE = np.array([[x, y, z] for x in (-0.03, 0.03) for y in (-0.03, 0.03)
@@ -72,3 +72,9 @@ def test_object_model_reads_the_weights_metadata(object_weights, weights_path):
     assert model['points_m'].shape[1] == 3 and model['diameter_m'] > 0
     with pytest.raises(WeightsError, match="task is 'hand', expected 'object'"):
         object_model(weights_path)
+
+
+def test_ground_truth_note_counts_and_names_the_first_bad_message():
+    bad = [(7, '13 joints, expected 14'), (9, 'non-finite values')]
+    assert ground_truth_note(bad, 5) == ('2 of 5 ground-truth messages cannot be scored (first '
+                                         'at stamp 7 ns: 13 joints, expected 14)')

@@ -24,6 +24,7 @@ def test_all_files_with_latencies(tmp_path):
     report, latency_ms = sample_report()
     report['node_stats'] = {'p50_ms': 12.5, 'p99_ms': 20.0, 'dropped': 1}
     report['problems'] = ['2 frames lost']
+    report['warnings'] = ['3 chunks carry no CRC: damage cannot be detected']
     path = write_report(tmp_path / 'r', report, 'Replay of bag', latency_ms)
     folder = tmp_path / 'r'
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -37,6 +38,7 @@ def test_all_files_with_latencies(tmp_path):
     assert '5.00 mm' in summary and 'frames in / out: 8 / 6' in summary
     assert 'node processing p50 / p99: 12.50 / 20.00 ms' in summary
     assert 'problem: 2 frames lost' in summary
+    assert '- warning: 3 chunks carry no CRC: damage cannot be detected' in summary
     for name in ('error_curve.png', 'latency.png', 'per_joint_error.png'):
         assert sum(f'({name})' in line for line in summary.splitlines()) == 1, name
 
