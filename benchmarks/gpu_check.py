@@ -14,9 +14,10 @@ and no table is written. With one, for each task:
    end-to-end latency (ms), frames/s, accuracy;
 2. the shipped network alone on the device (torch backend, random crops): ms per crop at
    batch 1 and crops/s at batch 1 and 64;
-3. ``--steps`` training steps of the task's shipped recipe (training/configs/<task>_fm.yaml)
-   on the device, with ``--set`` for the steps, the device and a small data set: training
-   crops/s over the steps after a warm-up, then the export of the weights.
+3. ``--steps`` training steps of the first step of the task's shipped recipe
+   (training/configs/recipes/<task>_fm.yaml) on the device, with ``--set`` for the steps,
+   the device and a small data set: training crops/s over the steps after a warm-up, then the
+   export of the weights.
 
 The table (with the command) goes to ``--out``. A check that fails is a row saying so, and
 the run ends with status 1 and one line naming the failed checks. ``--device cpu`` rehearses
@@ -187,10 +188,10 @@ def crops_in_steps(plan, batch_size, first, last):
 
 def training_case(task, args, work):
     """Train ``args.steps`` steps of the task's shipped recipe on the device; its table cells."""
-    from training.config import load_config
+    from training.config import load_config, recipe_steps, RECIPES
     from training.train import stage_plan, Trainer
-    recipe = os.path.join(REPO, 'training', 'configs', f'{task}_fm.yaml')
-    cfg = load_config(recipe, training_overrides(task, args, work), task=task)
+    _, first_step = recipe_steps(RECIPES[task])[0]  # the hand recipe's from-scratch run
+    cfg = load_config(first_step, training_overrides(task, args, work), task=task)
     steps, device = args.steps, args.device
     start = time.perf_counter()
     trainer = Trainer(cfg)
@@ -246,7 +247,8 @@ def table_markdown(args, sections, argv):
         'networks': ('The shipped network alone (torch backend, random crops)',
                      '| task | crop (px x channels) | batch 1 (ms) | batch 1 (crops/s) | '
                      'batch 64 (crops/s) |'),
-        'training': (f'Training: {args.steps} steps of `training/configs/<task>_fm.yaml` with '
+        'training': (f'Training: {args.steps} steps of the first step of '
+                     f'`training/configs/recipes/<task>_fm.yaml` with '
                      f"`--set` {' '.join(training_overrides('<task>', args, '<work>'))}",
                      '| task | data preparation (s) | steps/s | training crops/s | '
                      'weights exported |')}

@@ -11,7 +11,7 @@ from test_lint import REPO
 
 from benchmarks.gpu_check import (
     crops_in_steps, DEFAULT_OUT, parse_args, table_markdown, training_overrides)
-from training.config import load_config
+from training.config import load_config, recipe_steps, RECIPES
 from training.train import stage_plan
 
 
@@ -61,8 +61,8 @@ def test_training_overrides_give_the_steps_and_device_and_load(tmp_path):
     args = parse_args(['--steps', '7', '--device', 'cpu', '--out', 't.md',
                        '--set', 'data.num_real_test=16'])
     for task in ('hand', 'object'):
-        recipe = os.path.join(REPO, 'training', 'configs', f'{task}_fm.yaml')
-        cfg = load_config(recipe, training_overrides(task, args, str(tmp_path)), task=task)
+        _, first_step = recipe_steps(RECIPES[task])[0]
+        cfg = load_config(first_step, training_overrides(task, args, str(tmp_path)), task=task)
         assert (cfg.task, cfg.device) == (task, 'cpu')
         assert cfg.optim.stage1_steps + cfg.optim.stage2_steps == 7
         assert cfg.data.num_real_test == 16  # the command line's --set comes last
