@@ -67,6 +67,9 @@ class DataConfig:
     synthetic_grasp: float = 0.0  # share of synthetic hands holding an object, fingers closed
     mirror_test: bool = False    # test and validation frames mirrored left-right: the same
     #                              scenes with the other hand (evaluation of handedness)
+    mirror_train: float = 0.0    # share of training crops (synthetic, and real with its twin)
+    #                              mirrored left-right at every draw, targets' x negated: the
+    #                              other hand (the hand model draws a left hand)
     train_crops: str = 'locator'  # where the real training crops are cut: 'locator' (by the
     #                              trained locator: the training frames are made twice, once
     #                              for the locator, once to crop) or 'hand' (at the visible
@@ -87,7 +90,7 @@ class DataConfig:
 
 # DataConfig fields that are probabilities
 SHARES = ('robot_ego', 'robot_grasp', 'robot_second_hand', 'robot_contact', 'robot_border',
-          'synthetic_ego', 'synthetic_grasp')
+          'synthetic_ego', 'synthetic_grasp', 'mirror_train')
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,11 @@ inside ``SCALE_LIMITS`` and ``THICKNESS_LIMITS``).
      surface lies in front of the observed depth there by more than ``margin_mm``;
    - prior: the model's joints stay near the inverse-kinematics joints (``prior_mm``).
 
+The model is a left hand (``hand_model``). With ``handedness`` ``auto`` the inverse kinematics
+also runs on the network's joints mirrored (camera x -> -x), and the fit continues with
+whichever hand explains them better; a right hand is fitted in the mirror image of the scene
+(the crop's columns reversed) and the result mirrored back. ``left`` / ``right`` fix it.
+
 The published joints are the network's plus the displacement the second stage gave the
 model's joints, so that where the model's joints and the network's labels sit differently
 (annotation conventions) the difference is kept. The crop is the network input: values in
@@ -44,6 +49,8 @@ MAX_ITERATIONS = 20          # node parameter fit_iterations: upper bound
 _PALM = [1, 3, 5, 7, 10, 11, 12, 13]   # joints that the open hand's Kabsch start aligns
 _ROT, _TRANS, _SCALE, _THICK = slice(20, 23), slice(23, 26), 26, 27
 NUM_PARAMS = 28
+HANDEDNESS = ('auto', 'left', 'right')
+MIRROR_X = np.array([-1.0, 1.0, 1.0])  # camera x -> -x: the mirror image, the other hand
 SCALE_LIMITS = (0.8, 1.3)       # hand size against the model's
 THICKNESS_LIMITS = (0.8, 1.4)   # finger and palm thickness against the model's
 # the open hand's palm joints at scale 1 (hand frame, mm) and their spread (mm^2)
@@ -67,6 +74,7 @@ class FitSettings:
     margin_mm: float = 5.0        # free space: tolerated depth in front of the observed
     free_sigma_mm: float = 4.0    # weight of one free-space sample: 1 / sigma^2 / samples
     forearm: bool = True          # points nearest the model's forearm are explained away
+    handedness: str = 'auto'      # 'auto' (the hand whose IK fits better), 'left' or 'right'
     damping: float = 1e-3         # initial Levenberg-Marquardt damping
 
     def validate(self):
@@ -76,6 +84,9 @@ class FitSettings:
                              f'{self.iterations}')
         if self.ik_iterations < 1 or self.max_points < 16:
             raise ValueError('ik_iterations >= 1 and max_points >= 16')
+        if self.handedness not in HANDEDNESS:
+            raise ValueError(f"fit handedness must be one of {', '.join(HANDEDNESS)}, got "
+                             f'{self.handedness!r}')
         return self
 
 
@@ -86,9 +97,10 @@ class FitResult:
     joints_mm: np.ndarray       # published: network joints + the depth stage's displacement
     model_joints_mm: np.ndarray  # the fitted model's own joints
     ik_joints_mm: np.ndarray    # the model's joints after the inverse kinematics
-    params: np.ndarray          # (28,) see module docstring
+    params: np.ndarray          # (28,) see module docstring (of the mirror image if right)
     points: int                 # observed points used
     time_ms: float
+    hand: str = 'left'          # the hand fitted: 'left' (the model's) or 'right'
 
 
 def unpack(x):
@@ -428,6 +440,23 @@ def levenberg_marquardt(problem, x, iterations, damping, fixed=(), verify=True):
     return best[1], best[3]
 
 
+def _inverse_kinematics(target, settings):
+    """Model fitted to joints ``target`` ``(14, 3)`` mm: ``(cost, x, model joints)``."""
+    problem = _Problem(settings, target)
+    x, joints = levenberg_marquardt(problem, initial_params(target), settings.ik_iterations,
+                                    settings.damping, fixed=[_THICK])
+    return problem.linearise(x, jacobian=False)[0], x, joints
+
+
+def _choose_hand(target, settings):
+    """``(hand, IK result)``: the model (left) or its mirror image (right), by IK cost."""
+    left = None if settings.handedness == 'right' else _inverse_kinematics(target, settings)
+    if settings.handedness == 'left':
+        return 'left', left
+    right = _inverse_kinematics(target * MIRROR_X, settings)
+    return ('right', right) if left is None or right[0] < left[0] else ('left', left)
+
+
 def refine_joints(joints_mm, crop, transform, settings=FitSettings()):
     """Fit the hand model to the network's joints, then to the depth; return a FitResult.
 
@@ -436,17 +465,19 @@ def refine_joints(joints_mm, crop, transform, settings=FitSettings()):
     """
     start = time.perf_counter()
     target = np.asarray(joints_mm, np.float64)
-    ik, ik_joints = levenberg_marquardt(_Problem(settings, target), initial_params(target),
-                                        settings.ik_iterations, settings.damping,
-                                        fixed=[_THICK])
-    depth = crop_depth(crop, transform)
-    K_crop = crop_camera_of(transform)
-    points = observed_points(depth, K_crop, target, settings)
+    depth, K_crop = crop_depth(crop, transform), crop_camera_of(transform)
+    hand, (_, ik, ik_joints) = _choose_hand(target, settings)
+    flip = MIRROR_X if hand == 'right' else np.ones(3)
+    if hand == 'right':            # the mirror image of the scene: its columns reversed
+        depth, K_crop = depth[:, ::-1], K_crop.copy()
+        K_crop[0, 2] = depth.shape[1] - 1 - K_crop[0, 2]
+    points = observed_points(depth, K_crop, target * flip, settings)
     x, fitted = ik, ik_joints
     if settings.iterations and len(points):
         problem = _Problem(settings, ik_joints, points, depth, K_crop)
         x, fitted = levenberg_marquardt(problem, ik, settings.iterations, settings.damping,
                                         verify=False)
-    return FitResult(joints_mm=(target + fitted - ik_joints).astype(np.float32),
-                     model_joints_mm=fitted, ik_joints_mm=ik_joints, params=x,
-                     points=len(points), time_ms=(time.perf_counter() - start) * 1e3)
+    return FitResult(joints_mm=(target + (fitted - ik_joints) * flip).astype(np.float32),
+                     model_joints_mm=fitted * flip, ik_joints_mm=ik_joints * flip, params=x,
+                     points=len(points), time_ms=(time.perf_counter() - start) * 1e3,
+                     hand=hand)

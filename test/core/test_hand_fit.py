@@ -9,7 +9,7 @@ import pytest
 from fm_pose_ros.core import hand_fit
 from fm_pose_ros.core.hand_codec import HandCodec, HandCropSettings
 from fm_pose_ros.core.hand_fit import (
-    apply_step, chain_angles, crop_depth, FitSettings, initial_params, refine_joints)
+    apply_step, chain_angles, crop_depth, FitSettings, initial_params, MIRROR_X, refine_joints)
 from fm_pose_ros.core.hand_model import ANGLE_LIMITS, CHAIN_FLEXION
 from training.hand.model import capsules, joints, perturb_poses, sample_poses
 from training.render.depth import render_depth
@@ -65,19 +65,30 @@ def test_inverse_kinematics_alone_reaches_the_joints():
         np.testing.assert_allclose(result.joints_mm, target, atol=1e-3)   # nothing to move
 
 
-@pytest.fixture(scope='module')
-def rendered():
-    """Three rendered frames (hand and forearm), their crops, true and perturbed joints."""
+def render_frames(mirror=False):
+    """Three rendered frames (hand and forearm), their crops, true and perturbed joints.
+
+    ``mirror``: the frames' mirror images (columns reversed, camera x -> -x): right hands.
+    """
     rng = np.random.default_rng(5)
     pose = sample_poses(rng, 3)
     ends, radii = capsules(pose, forearm=True)
     depth = render_depth(ends, radii, K_VGA, 480, 640)
     truth = joints(pose)
-    codec = HandCodec(HandCropSettings(crop_size=96))
-    samples = [codec.encode(depth[i], K_VGA, com=truth[i, 13]) for i in range(3)]
     moved = perturb_poses(pose, rng, sigma=np.radians(15.0), rotation_sigma=0.15)
     start = joints(moved) + rng.normal(0.0, 4.0, truth.shape)
+    K = np.array(K_VGA, np.float64)
+    if mirror:
+        depth, truth, start = depth[..., ::-1], truth * MIRROR_X, start * MIRROR_X
+        K[0, 2] = 640 - 1 - K[0, 2]
+    codec = HandCodec(HandCropSettings(crop_size=96))
+    samples = [codec.encode(depth[i], K, com=truth[i, 13]) for i in range(3)]
     return samples, truth, start
+
+
+@pytest.fixture(scope='module')
+def rendered():
+    return render_frames()
 
 
 def test_fitting_lowers_the_error_from_a_perturbed_start(rendered):
@@ -93,6 +104,22 @@ def test_fitting_lowers_the_error_from_a_perturbed_start(rendered):
     assert np.mean(after) < 0.8 * np.mean(before), (before, after)
     assert np.mean(model) < 0.8 * np.mean(before), (before, model)
     assert max(np.subtract(after, before)) < 1.0      # no frame made worse
+
+
+def test_a_right_hand_is_fitted_in_the_mirror_image(rendered):
+    samples, truth, start = render_frames(mirror=True)
+    errors = {'auto': [], 'left': []}
+    for sample, true, first in zip(samples, truth, start):
+        for handedness in errors:
+            result = refine_joints(first, sample['crop'], sample['transform'],
+                                   FitSettings(iterations=5, handedness=handedness))
+            assert result.hand == ('right' if handedness == 'auto' else 'left')
+            errors[handedness].append(np.linalg.norm(result.joints_mm - true, axis=1).mean())
+    before = [np.linalg.norm(f - t, axis=1).mean() for t, f in zip(truth, start)]
+    assert np.mean(errors['auto']) < 0.8 * np.mean(before), (before, errors)
+    assert np.mean(errors['auto']) < np.mean(errors['left']), errors
+    for sample, first in zip(rendered[0], rendered[2]):  # the model's own hand stays left
+        assert refine_joints(first, sample['crop'], sample['transform']).hand == 'left'
 
 
 def test_crop_depth_keeps_only_measured_depth_inside_the_cube():

@@ -39,7 +39,7 @@ LOGGER = logging.getLogger(__name__)
 # data settings that change neither the real training nor the test frames: outside their
 # cache keys (the validation set adds num_real_val to its own key)
 OUTSIDE_KEY = ('cache_dir', 'num_real_val', 'label_poses', 'label_pose_sigma_deg',
-               'label_pose_turn_deg', 'synthetic_ego', 'synthetic_grasp')
+               'label_pose_turn_deg', 'synthetic_ego', 'synthetic_grasp', 'mirror_train')
 # the robot views' shares change the real training frames only through robot copies: without
 # copies they stay out of the key (as do robot_copies = 0 and train_crops = locator), so
 # configs that use neither keep the cache keys they have always had
@@ -73,6 +73,21 @@ def mirrored(records):
         yield {**record, 'depth': np.ascontiguousarray(record['depth'][:, ::-1]),
                'twin': np.ascontiguousarray(record['twin'][:, ::-1]), 'K': K,
                'joints': record['joints'] * flip, 'joints_true': record['joints_true'] * flip}
+
+
+def mirror_crops(rng, share, crops, targets):
+    """Mirror a random ``share`` of crops left-right (at every draw): the other hand.
+
+    ``crops``: a list of ``(N, 1, S, S)`` arrays mirrored together (a real crop and its twin);
+    ``targets`` ``(N, 42)`` cube units. Crop column j of the mirrored scene is column S-1-j
+    (crop_matrix samples pixel centres symmetrically), and camera x -> -x negates each
+    target's x (targets are offsets from the crop centre). Returns new arrays.
+    """
+    flip = rng.random(len(targets)) < share
+    crops = [np.where(flip[:, None, None, None], c[..., ::-1], c) for c in crops]
+    targets = np.array(targets, np.float32)
+    targets.reshape(len(targets), -1, 3)[flip, :, 0] *= -1.0
+    return crops, targets
 
 
 def prepare_pairs(records, settings, locate=None):
@@ -279,13 +294,20 @@ class HandTrainingData:
                                 np.radians(data.label_pose_sigma_deg),
                                 np.radians(data.label_pose_turn_deg))
         crops, targets = stream_crops(rng, poses, self.settings, self.jitter, data, self.source)
-        return (np.asarray(crops, np.float32).reshape(n, 1, *crops.shape[-2:]),
-                np.asarray(targets, np.float32).reshape(n, 3 * NUM_JOINTS))
+        crops = np.asarray(crops, np.float32).reshape(n, 1, *crops.shape[-2:])
+        targets = np.asarray(targets, np.float32).reshape(n, 3 * NUM_JOINTS)
+        if data.mirror_train:
+            (crops,), targets = mirror_crops(rng, data.mirror_train, [crops], targets)
+        return crops, targets
 
     def paired_batch(self, rng, n):
         """Random real crops, their twins and targets from the fixed real training set."""
         index = rng.integers(0, len(self.train['real']), n)
-        return self.train['real'][index], self.train['twin'][index], self.train['target'][index]
+        real, twin, target = (self.train[k][index] for k in ('real', 'twin', 'target'))
+        if self.cfg.data.mirror_train:
+            (real, twin), target = mirror_crops(rng, self.cfg.data.mirror_train, [real, twin],
+                                                target)
+        return real, twin, target
 
     def test_set(self):
         """Real test crops ``(N, 1, S, S)``, their transforms and true joints ``(N, 14, 3)``."""

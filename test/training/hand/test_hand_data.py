@@ -13,8 +13,8 @@ from fm_pose_ros.core.hand_locator import hand_mask
 from fm_pose_ros.core.networks import HAND_LOCATOR, Locator
 from training.config import load_config
 from training.hand.data import (
-    cached, HandTrainingData, locator_frames, mirrored, prepare_pairs, training_pass,
-    transforms_of)
+    cached, HandTrainingData, locator_frames, mirror_crops, mirrored, prepare_pairs,
+    training_pass, transforms_of)
 from training.hand.datasets import real_like_frames, SimRealSource
 from training.locator import hand_batches, locator_loss, train_locator
 
@@ -132,3 +132,33 @@ def test_mirrored_frames_are_the_mirror_image_with_mirrored_labels():
     np.testing.assert_allclose(columns(flipped['joints'], flipped['K']),
                                width - 1 - columns(record['joints'], record['K']), atol=1e-9)
     np.testing.assert_array_equal(flipped['joints'][:, 1:], record['joints'][:, 1:])
+
+
+def test_a_mirrored_crop_is_the_crop_of_the_mirrored_frame_with_its_target():
+    records = list(real_like_frames(np.random.default_rng(6), 3))
+    settings = HandCropSettings()
+
+    def palm(depth, K):  # the crop centre, mirrored with the frame (x -> -x)
+        return next(r['joints'][PALM_CENTRE] for r in records + flipped if r['depth'] is depth)
+    flipped = list(mirrored(records))
+    plain, other = (prepare_pairs(r, settings, palm) for r in (records, flipped))
+    (real, twin), target = mirror_crops(np.random.default_rng(0), 1.0,
+                                        [plain['real'], plain['twin']], plain['target'])
+    np.testing.assert_allclose(real, other['real'], atol=1e-5)
+    np.testing.assert_allclose(twin, other['twin'], atol=1e-5)
+    np.testing.assert_allclose(target, other['target'], atol=1e-5)
+    (kept,), same = mirror_crops(np.random.default_rng(0), 0.0, [plain['real']],
+                                 plain['target'])
+    np.testing.assert_array_equal(kept, plain['real'])
+    np.testing.assert_array_equal(same, plain['target'])
+
+
+def test_mirror_train_mirrors_about_its_share_of_every_batch(tmp_path):
+    crops = np.arange(2000 * 4, dtype=np.float32).reshape(2000, 1, 2, 2)
+    targets = np.ones((2000, 42), np.float32)
+    (out,), flipped = mirror_crops(np.random.default_rng(1), 0.3, [crops], targets)
+    mirrored_rows = flipped[:, 0] < 0
+    assert 0.27 < mirrored_rows.mean() < 0.33
+    np.testing.assert_array_equal(out[mirrored_rows], crops[mirrored_rows][..., ::-1])
+    np.testing.assert_array_equal(flipped[:, 1::3], 1.0)  # y and z unchanged
+    assert (targets == 1.0).all()                          # the input is left alone
