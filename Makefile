@@ -31,8 +31,9 @@ unit: venv
 
 # the shipped hand model: the recipe training/configs/recipes/hand_fm.yaml, as `python -m
 # training.train` trains it with no --config: hand_fm_long.yaml (40,000 steps), then
-# hand_fm_dr.yaml from its weights (12,000 steps with sensor copies); about 65 minutes on 2
-# quiet cores (docs/hand_tuning.md). Each step's validation curve against wall-clock lands in
+# hand_fm_dr.yaml from its weights (12,000 steps with sensor copies), then hand_fm_mirror.yaml
+# (6,000 steps, half of each batch mirrored: both hands); about 100 minutes on 2 cores
+# (docs/hand_tuning.md, docs/hand_data.md). Each step's validation curve against wall-clock lands in
 # runs/hand_fm/<step>/curve.csv
 weights: venv
 	$(PY) -m training.train --config training/configs/recipes/hand_fm.yaml --out runs/hand_fm

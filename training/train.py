@@ -7,8 +7,9 @@
 ``torchrun --nproc_per_node 2 -m training.train ...`` (gloo on CPU, nccl on GPU)
 
 With no ``--config`` it trains the shipped recipe of the task: for hands
-``training/configs/recipes/hand_fm.yaml`` (the dense depth network, two steps: 40,000 steps,
-then 12,000 from those weights with random-sensor copies of the labelled frames), for objects
+``training/configs/recipes/hand_fm.yaml`` (the dense depth network, three steps: 40,000 steps,
+then 12,000 from those weights with random-sensor copies of the labelled frames, then 6,000
+with half of every batch mirrored, for both hands), for objects
 ``recipes/object_fm.yaml`` (the dense RGB network, 15,000 steps with augmented real crops).
 A recipe of ``steps:`` runs each step in ``<out>/<step>/``, each later one initialised from
 the weights of the one before, and copies the last weights to ``<out>``. ``--quick`` caps

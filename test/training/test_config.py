@@ -162,12 +162,15 @@ def test_no_config_trains_the_shipped_recipe(task):
 
 
 def test_the_hand_recipe_chains_its_steps_through_their_weights():
-    (first_name, first), (second_name, second) = recipe_runs(None, 'hand', out='runs/x')
-    assert first.out_dir == os.path.join('runs/x', first_name)
-    assert second.out_dir == os.path.join('runs/x', second_name)
-    assert second.init == os.path.join(first.out_dir, 'hand_fm.safetensors')
-    assert first.net == second.net and first.data.sensor_copies == 0
-    assert second.data.sensor_copies > 0 and second.optim.stage1_steps == 0
+    runs = recipe_runs(None, 'hand', out='runs/x')
+    for (name, cfg), (_, before) in zip(runs[1:], runs):
+        assert cfg.out_dir == os.path.join('runs/x', name)
+        assert cfg.init == os.path.join(before.out_dir, 'hand_fm.safetensors')
+        assert cfg.net == before.net and cfg.optim.stage1_steps == 0
+    (_, first), (_, second), (_, third) = runs
+    assert first.data.sensor_copies == 0 and second.data.sensor_copies > 0
+    assert second.data.mirror_train == 0 and third.data.mirror_train == 0.5
+    assert third.data.sensor_copies == second.data.sensor_copies
 
 
 def test_quick_caps_every_step_and_keeps_the_network():
