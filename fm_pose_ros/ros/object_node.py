@@ -132,11 +132,11 @@ class ObjectNode(PoseNode):
         pairing = self.depth_pairer.match(header.stamp.sec * NS_PER_S + header.stamp.nanosec)
         if pairing.status != PAIRED:
             if pairing.status != MISSING:  # missing: no depth stream, RGB-only by choice
-                self.worker.stats.count(f'depth_{pairing.status}')
                 self.get_logger().warning(
                     f'no depth frame within {self.params["depth_tolerance_s"]:g} s of the '
                     f'colour frame ({pairing.status}): RGB pose',
                     throttle_duration_sec=THROTTLE_S)
+                self.worker.stats.count(f'depth_{pairing.status}')
             return None
         try:
             depth = depth_to_mm(deserialize_message(pairing.payload, Image))
@@ -148,17 +148,17 @@ class ObjectNode(PoseNode):
         return depth * 1e-3
 
     def _bad_depth(self, problem):
-        self.worker.stats.count('bad_depth')
         self.get_logger().warning(f'depth frame ignored: {problem}',
                                   throttle_duration_sec=THROTTLE_S)
+        self.worker.stats.count('bad_depth')
 
     def _refine(self, estimate, depth_m, K):
         """Refine ``estimate`` against ``depth_m``; count whether the gate accepted the fit."""
         fit = self.estimator.refine(estimate, depth_m, K).depth_fit
-        self.worker.stats.count('depth_refined' if fit.accepted else 'depth_rejected')
         if not fit.accepted:
             self.get_logger().info(f'depth fit refused ({fit.reason}): RGB pose',
                                    throttle_duration_sec=THROTTLE_S)
+        self.worker.stats.count('depth_refined' if fit.accepted else 'depth_rejected')
 
     def _publish_not_found(self, header):
         if header is not None:

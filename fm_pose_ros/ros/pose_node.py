@@ -230,16 +230,16 @@ class PoseNode(Node):
                 raise Skip('non_finite', str(exc)) from exc
             except IntrinsicsError as exc:  # K implausible for this image's size
                 raise Skip('bad_camera_info', str(exc)) from exc
-        except Skip as skip:
-            stats.count(skip.reason)
+        except Skip as skip:  # logged, then counted: a counter seen means its line is out
             self._log_skip(skip)
+            stats.count(skip.reason)
             if skip.reason in self.QUIET_SKIPS:
                 self._publish_not_found(header)
             return
         except Exception as exc:  # the node must survive anything one message can do
-            stats.count('errors')
             self.get_logger().error(f'frame failed: {type(exc).__name__}: {printable(exc)}',
                                     throttle_duration_sec=THROTTLE_S)
+            stats.count('errors')
             return
         self._publish(header, result, image, camera[0])
         stats.count('frames_out')

@@ -280,10 +280,11 @@ def test_the_default_recipe_quick_runs_its_steps_from_the_last_weights(tmp_path,
     out = str(tmp_path / 'recipe')
     assert train_main(['--quick', '--out', out, *args]) == 0
     runs = recipe_runs(None, 'hand', out=out)
-    first, last = weights_path(runs[0][1]), weights_path(runs[-1][1])
+    before, last = weights_path(runs[-2][1]), weights_path(runs[-1][1])
     training = load_hand_model(last)[1]['training']
-    assert training['init'] == first and training['steps'] == QUICK_CAPS['optim.stage2_steps']
+    assert training['init'] == before and training['steps'] == QUICK_CAPS['optim.stage2_steps']
     assert training['data']['sensor_copies'] == runs[-1][1].data.sensor_copies > 0
+    assert training['data']['mirror_train'] == runs[-1][1].data.mirror_train > 0
     with open(last, 'rb') as step, open(os.path.join(out, 'hand_fm.safetensors'), 'rb') as final:
         assert step.read() == final.read()
     with caplog.at_level(logging.INFO, logger='training.train'):
