@@ -107,14 +107,14 @@ class PoseNode(Node):
         self._log_startup()
 
     @staticmethod
-    def default_hand_weights():
+    def default_weights():
         """Path of the shipped model used when the ``weights`` parameter is empty."""
         raise NotImplementedError
 
     @property
     def weights_path(self):
         """The weights file in use: the ``weights`` parameter or the shipped default."""
-        return self.params['weights'] or self.default_hand_weights()
+        return self.params['weights'] or self.default_weights()
 
     def _make_estimator(self, params):
         """Build the estimator from the parameters (raise ValueError/WeightsError)."""

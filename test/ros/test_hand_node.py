@@ -14,9 +14,11 @@ from sensor_msgs.msg import Image
 
 from fm_pose_ros.core.hand_joints import NUM_JOINTS
 from fm_pose_ros.core.image_codec import fill_image
+from fm_pose_ros.core.resources import default_hand_weights, default_object_weights
 from fm_pose_ros.core.weights import WeightsError
 from fm_pose_ros.ros.hand_messages import depth_image_msg, pose_array_to_joints
 from fm_pose_ros.ros.hand_node import HandNode
+from fm_pose_ros.ros.object_node import ObjectNode
 from fm_pose_ros.ros.pose_node import THROTTLE_S
 
 pytestmark = pytest.mark.integration  # DDS, subprocesses or colcon
@@ -27,6 +29,18 @@ def make_node(weights_path, **params):
                  Parameter('stats_period_s', value=0.0)]
     overrides += [Parameter(name, value=value) for name, value in params.items()]
     return HandNode(parameter_overrides=overrides)
+
+
+def test_empty_weights_parameter_loads_the_shipped_models(ros):
+    # config/*.yaml ship weights: "" (the shipped model); each node has its own
+    for node_class, shipped in ((HandNode, default_hand_weights),
+                                (ObjectNode, default_object_weights)):
+        node = node_class(parameter_overrides=[Parameter('weights', value=''),
+                                               Parameter('stats_period_s', value=0.0)])
+        try:
+            assert node.weights_path == shipped() and node.estimator.trained
+        finally:
+            node.destroy_node()
 
 
 @pytest.fixture
