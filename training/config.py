@@ -102,6 +102,11 @@ class ObjectConfig:
     scale: float = 0.05          # extra factor (the pybullet duck is modelled x 20)
     up_axis: str = '+y'          # model axis pointing up: views come from that hemisphere
     symmetric: bool = False      # evaluate with ADD-S
+    symmetry_order: int = 1      # targets over the object's symmetries (losses.pose_loss takes
+    #                              the closest): 1 = none; N > 1 = the built-in mesh turned N
+    #                              times about its up axis through the model origin, or a BOP
+    #                              object's models_info symmetries, a continuous one sampled
+    #                              by N turns (docs/results_object.md, "Symmetric objects")
     cull_back_faces: bool = True  # faster; needs a closed mesh with outward (CCW) windings
     distance_m: tuple = (0.45, 0.85)  # camera distance range, metres
     box_shift: float = 0.1       # crop-centre noise of training crops, fraction of the side
@@ -128,6 +133,9 @@ class ObjectConfig:
                 and 0.0 <= self.augment_colour < 1.0):
             raise ValueError('object.augment_margin in [1, 3], augment_rotation_deg in [0, 180] '
                              'and augment_colour in [0, 1) required')
+        if not (isinstance(self.symmetry_order, int) and 1 <= self.symmetry_order <= 360):
+            raise ValueError(f'object.symmetry_order must be an integer in [1, 360], got '
+                             f'{self.symmetry_order!r}')
         if not 0.0 <= self.test_rotation_deg <= MAX_ROTATION_DEG:
             raise ValueError(f'object.test_rotation_deg must be in [0, {MAX_ROTATION_DEG:g}] '
                              '(as the node\'s)')

@@ -58,5 +58,5 @@ def build_index(model, data, count, seed=1234, batch=512):
     for start in range(0, count, batch):
         crops, target = data.synthetic_batch(rng, min(batch, count - start))
         features.append(describe(model, crops))
-        targets.append(target)
+        targets.append(target if target.ndim == 2 else target[:, 0])  # symmetries: the box's
     return ExemplarIndex(np.concatenate(features), np.concatenate(targets))

@@ -6,7 +6,8 @@
 - ``loss_syn``  = pose loss of ``h(f(x_syn))`` on synthetic crops (online renders),
 - ``loss_real`` = pose loss of ``h(g(f(x_real)))`` (``h(f(x_real))`` for baselines),
 - ``loss_map``  = ``|| stopgrad(f(x_twin)) - g(f(x_real)) ||^2`` per sample, batch mean.
-Pose loss: squared error summed over the 42 normalised coordinates, batch mean.
+Pose loss: squared error summed over the normalised coordinates (42 for the hand, 16 for
+an object), batch mean; over an object's symmetries, the closest of its equivalent targets.
 """
 
 import torch
@@ -22,7 +23,13 @@ STAGES = {
 
 
 def pose_loss(pred, target):
-    """Squared error summed over coordinates ``(B, 42)``, mean over the batch."""
+    """Squared error summed over coordinates ``(B, D)``, mean over the batch.
+
+    A target ``(B, S, D)`` lists S equivalent answers (an object's symmetries,
+    training/object/data.py): each sample's loss is that of the closest one.
+    """
+    if target.dim() == 3:
+        return ((pred[:, None] - target) ** 2).sum(dim=2).min(dim=1).values.mean()
     return ((pred - target) ** 2).sum(dim=1).mean()
 
 

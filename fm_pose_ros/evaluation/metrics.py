@@ -10,6 +10,7 @@ latency_ms {p50, p95, p99, max}, fps.
 import numpy as np
 
 from fm_pose_ros.core.hand_joints import JOINT_NAMES
+from fm_pose_ros.core.rotations import transform_points
 
 CURVE_THRESHOLDS_MM = tuple(range(0, 81))  # mm, the 0-80 mm axis of the usual hand plot
 
@@ -131,14 +132,25 @@ def add_errors(pred_R, pred_t, gt_R, gt_t, points, symmetric):
     return np.asarray(errors, np.float64)
 
 
-def proj2d_errors(pred_R, pred_t, gt_R, gt_t, points, K):
-    """Mean 2D distance (px) between the model points projected under both poses, per frame."""
+def proj2d_errors(pred_R, pred_t, gt_R, gt_t, points, K, symmetries=None):
+    """Mean 2D distance (px) between the model points projected under both poses, per frame.
+
+    With ``symmetries`` ``(S, 4, 4)`` (model frame, metres) the smallest over them: the
+    predicted pose may be the true one up to a symmetry of the object.
+    """
+    sets = transform_points(np.eye(4)[None] if symmetries is None else symmetries, points)
     errors = []
     for Rp, tp, Rg, tg, k in zip(pred_R, pred_t, gt_R, gt_t, K):
-        uv = [(points @ R.T + t) @ k.T for R, t in ((Rp, tp), (Rg, tg))]
-        uv = [p[:, :2] / p[:, 2:3] for p in uv]
-        errors.append(np.linalg.norm(uv[0] - uv[1], axis=1).mean())
+        true = _project(points, Rg, tg, k)
+        errors.append(min(np.linalg.norm(_project(turned, Rp, tp, k) - true, axis=1).mean()
+                          for turned in sets))
     return np.asarray(errors, np.float64)
+
+
+def _project(points, R, t, K):
+    """Points ``(P, 3)`` under pose (R, t) through K -> pixels ``(P, 2)``."""
+    uvw = (points @ R.T + t) @ K.T
+    return uvw[:, :2] / uvw[:, 2:3]
 
 
 def rotation_errors_deg(pred_R, gt_R):
@@ -147,14 +159,16 @@ def rotation_errors_deg(pred_R, gt_R):
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
-def object_metrics(pred_R, pred_t, gt_R, gt_t, K, points, diameter, symmetric):
+def object_metrics(pred_R, pred_t, gt_R, gt_t, K, points, diameter, symmetric,
+                   symmetries=None):
     """2D projection (< 5 px), ADD(-S) (< 10 % of the diameter) and 5cm5deg accuracies.
 
     ``add_acc`` is ADD-S for a ``symmetric`` object and ADD otherwise (``add_metric`` says
     which); ``adds_acc`` is ADD-S for every object (for a near-symmetric one without the
     flag, the share of frames that are right up to a symmetry). Frames without a prediction
     have ``pred_R`` / ``pred_t`` = NaN and count as failures.
-    Lengths in metres, K ``(N, 3, 3)``, model points ``(P, 3)`` metres.
+    Lengths in metres, K ``(N, 3, 3)``, model points ``(P, 3)`` metres. ``symmetries``
+    ``(S, 4, 4)``: 2D projection up to them (``proj2d_errors``).
     """
     gt_R, gt_t = np.asarray(gt_R, np.float64), np.asarray(gt_t, np.float64)
     pred_R, pred_t = np.asarray(pred_R, np.float64), np.asarray(pred_t, np.float64)
@@ -168,7 +182,7 @@ def object_metrics(pred_R, pred_t, gt_R, gt_t, K, points, diameter, symmetric):
     args = (pred_R[found], pred_t[found], gt_R[found], gt_t[found], points)
     add[found] = add_errors(*args, symmetric)
     adds[found] = add[found] if symmetric else add_errors(*args, True)
-    proj[found] = proj2d_errors(*args, np.asarray(K)[found])
+    proj[found] = proj2d_errors(*args, np.asarray(K)[found], symmetries)
     rot[found] = rotation_errors_deg(pred_R[found], gt_R[found])
     shift[found] = np.linalg.norm(pred_t[found] - gt_t[found], axis=1)
     return {

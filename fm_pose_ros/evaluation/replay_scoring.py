@@ -48,7 +48,8 @@ def object_per_frame(outputs, sent, truth, camera_k, model):
                      model['points_m'])
             record['add_mm'] = float(add_errors(*poses, model['symmetric'])[0] * 1e3)
             if stamp in camera_k:
-                record['proj2d_px'] = float(proj2d_errors(*poses, camera_k[stamp][None])[0])
+                record['proj2d_px'] = float(proj2d_errors(*poses, camera_k[stamp][None],
+                                                          model['symmetries'])[0])
         records.append(record)
     return records
 
@@ -107,7 +108,8 @@ def build_hand_report(result, truth, frames_read, extra=None):
 def object_model(weights):
     """Read the evaluated object from the metadata of ``weights`` (default: shipped model).
 
-    Returns ``{'weights', 'points_m' (P, 3) m, 'diameter_m', 'symmetric'}``; raises
+    Returns ``{'weights', 'points_m' (P, 3) m, 'diameter_m', 'symmetric', 'symmetries'
+    (S, 4, 4) or None}``; raises
     WeightsError for a missing file, hand weights or incomplete object metadata.
     """
     path = weights or default_object_weights()
@@ -118,7 +120,9 @@ def object_model(weights):
         info = metadata['object']
         return {'weights': os.path.abspath(path),
                 'points_m': np.asarray(info['points_m'], np.float64).reshape(-1, 3),
-                'diameter_m': float(info['diameter_m']), 'symmetric': bool(info['symmetric'])}
+                'diameter_m': float(info['diameter_m']), 'symmetric': bool(info['symmetric']),
+                'symmetries': (np.asarray(info['symmetries'], np.float64).reshape(-1, 4, 4)
+                               if 'symmetries' in info else None)}
     except (KeyError, TypeError, ValueError) as exc:
         raise WeightsError(f'{path}: object metadata has no usable points_m, diameter_m '
                            f'and symmetric: {exc}') from exc
@@ -148,7 +152,7 @@ def build_object_report(result, truth, frames_read, model, extra=None):
     with warnings.catch_warnings():  # medians of no frames are NaN, said in the report
         warnings.simplefilter('ignore', RuntimeWarning)
         metrics = object_metrics(*arrays, model['points_m'], model['diameter_m'],
-                                 model['symmetric'])
+                                 model['symmetric'], model['symmetries'])
     latency = latencies_ms(outputs, result.sent)
     report = {'task': 'object', 'frames_in': len(result.sent), 'frames_out': len(outputs),
               **metrics, 'latency_ms': latency_stats(latency),

@@ -15,7 +15,7 @@ JOINTS = np.arange(42, dtype=np.float64).reshape(14, 3) + [0.0, 0.0, 500.0]  # m
 CUBE = np.array([[x, y, z] for x in (-0.03, 0.03) for y in (-0.03, 0.03)
                  for z in (-0.03, 0.03)])  # m
 MODEL = {'weights': 'object.safetensors', 'points_m': CUBE, 'diameter_m': 0.104,
-         'symmetric': False}
+         'symmetric': False, 'symmetries': None}
 
 
 def hand_result():

@@ -50,3 +50,12 @@ def test_pose_loss_and_stage_table():
     assert [s[0] for s in STAGES['fm']] == ['synthetic', 'joint']
     assert STAGES['fm'][1][2] is True and not any(s[2] for m in ('synthetic', 'real', 'mix')
                                                   for s in STAGES[m])
+
+
+def test_pose_loss_over_equivalent_targets_takes_the_closest_per_sample():
+    pred = torch.tensor([[0.0, 0.0], [1.0, 1.0]])
+    targets = torch.tensor([[[3.0, 0.0], [0.0, 1.0]],     # sample 0: 9 or 1
+                            [[1.0, 1.0], [5.0, 5.0]]])    # sample 1: 0 or 32
+    torch.testing.assert_close(pose_loss(pred, targets), torch.tensor(0.5))
+    torch.testing.assert_close(pose_loss(pred, targets[:, :1]),
+                               pose_loss(pred, targets[:, 0]))

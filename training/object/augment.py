@@ -18,7 +18,8 @@ The targets are the corners' projections warped by the same matrix (the network 
 2D points in the crop, so any 2D similarity keeps image and targets consistent). Pixels the
 margin crop does not cover are black, as the node's crops are at the image border.
 
-Shapes: margin crops ``(M, M, 3)`` uint8; corners ``(8, 2)`` margin-crop pixels (pixel
+Shapes: margin crops ``(M, M, 3)`` uint8; corners ``(8, 2)`` (or ``(S, 8, 2)``, one set per
+symmetry) margin-crop pixels (pixel
 centres at integers, as everywhere in ``fm_pose_ros.core.object_codec``).
 """
 
@@ -56,12 +57,15 @@ def warp_crop(crop, matrix, size):
 
 
 def warp_targets(corners, matrix, size):
-    """Margin-crop corner pixels ``(8, 2)`` -> normalised targets ``(16,)`` of the warped crop.
+    """Margin-crop corner pixels ``(..., 8, 2)`` -> targets ``(..., 16)`` of the warped crop.
 
-    The same normalisation as ``object_codec.encode_corners``.
+    The same normalisation as ``object_codec.encode_corners``; leading axes (an object's
+    symmetries) are kept.
     """
-    uv = np.asarray(corners, np.float64) @ matrix[:, :2].T + matrix[:, 2]
-    return ((uv - (size - 1) / 2.0) / (size / 2.0)).astype(np.float32).ravel()
+    corners = np.asarray(corners, np.float64)
+    uv = corners @ matrix[:, :2].T + matrix[:, 2]
+    return ((uv - (size - 1) / 2.0) / (size / 2.0)).astype(np.float32).reshape(
+        *corners.shape[:-2], -1)
 
 
 def colour_jitter(rng, crop, strength):

@@ -38,12 +38,13 @@ from fm_pose_ros.core.networks import Locator, OBJECT_LOCATOR
 from fm_pose_ros.core.object_codec import (
     box_around, BoxCrop, crop_image, encode_corners, normalise_rgb, project_points)
 from fm_pose_ros.core.object_estimator import NoObjectError, ObjectEstimator
+from fm_pose_ros.core.rotations import axis_symmetries, transform_points
 from fm_pose_ros.core.weights import object_metadata, save_weights, weight_modules
 from fm_pose_ros.evaluation.metrics import latency_stats, object_metrics
 from training.object.augment import augmented_pair, margin_box
 from training.object.datasets import (
-    composite, corner_pixels, K_LINEMOD, load_photos, real_frames, sample_poses,
-    synthetic_background, synthetic_lighting, TEST_PHOTOS, TRAIN_PHOTOS, VAL_PHOTOS)
+    composite, K_LINEMOD, load_photos, real_frames, sample_poses, synthetic_background,
+    synthetic_lighting, TEST_PHOTOS, TRAIN_PHOTOS, UP_AXES, VAL_PHOTOS)
 from training.object.meshes import load_mesh
 
 LOGGER = logging.getLogger(__name__)
@@ -56,6 +57,32 @@ def jittered_box(rng, uv, settings, shift, scale):
     side = box.side * (1.0 + rng.uniform(-scale, scale))
     centre = box.centre + rng.uniform(-shift, shift, 2) * box.side
     return BoxCrop(centre=centre, side=side, crop_size=settings.crop_size)
+
+
+def builtin_symmetries(ocfg):
+    """The built-in mesh's symmetries: ``symmetry_order`` turns about its up axis, or None."""
+    if ocfg.symmetry_order == 1:
+        return None
+    return axis_symmetries(UP_AXES[ocfg.up_axis], ocfg.symmetry_order)
+
+
+def bop_symmetries(info, order):
+    """A BOP object's symmetries ``(S, 4, 4)``, each continuous one as ``order`` turns, or None.
+
+    The identity, the discrete ones, then the turns of each continuous axis (not their
+    products); ``order`` 1: None (the targets ignore symmetry).
+    """
+    if order == 1 or not info.symmetric:
+        return None
+    turns = [axis_symmetries(axis, order, offset)[1:]
+             for axis, offset in info.symmetries_continuous]
+    return np.concatenate([np.eye(4)[None], info.symmetries_discrete, *turns])
+
+
+def encode_sets(uv_sets, box):
+    """Corner pixels per symmetry ``(S, 8, 2)`` -> targets ``(16,)`` (S = 1) or ``(S, 16)``."""
+    targets = np.stack([encode_corners(uv, box) for uv in uv_sets])
+    return targets[0] if len(targets) == 1 else targets
 
 
 def to_uint8(rgb):
@@ -79,7 +106,7 @@ class ObjectTrainingData:
             self.test = self._bop_frames(self.ocfg.bop_test_split, data.num_real_test)
         else:
             self.mesh = load_mesh(self.ocfg.mesh, self.ocfg.units, self.ocfg.scale,
-                                  self.ocfg.symmetric)
+                                  self.ocfg.symmetric, symmetries=builtin_symmetries(self.ocfg))
             self.test = self._builtin_frames([seed, 2], data.num_real_test, TEST_PHOTOS)
             if data.num_real_val:
                 self.val = self._builtin_frames([seed, 3], data.num_real_val, VAL_PHOTOS)
@@ -96,7 +123,8 @@ class ObjectTrainingData:
     def _bop_mesh(self):
         from training.object.bop import load_models_info
         info = load_models_info(self.ocfg.bop_root)[self.ocfg.bop_obj_id]
-        return load_mesh(info.mesh_path, 'mm', 1.0, info.symmetric)
+        return load_mesh(info.mesh_path, 'mm', 1.0, info.symmetric,
+                         symmetries=bop_symmetries(info, self.ocfg.symmetry_order))
 
     def _bop_frames(self, split, count):
         """BOP instances as frames; a missing mask is rendered at the true pose."""
@@ -155,13 +183,23 @@ class ObjectTrainingData:
                                             synthetic_background(rng, size, size)))
                          for rgb, mask in zip(views['rgb'], views['mask'])])
 
+    def corner_sets(self, R, t, K):
+        """Corner pixels ``(n, S, 8, 2)`` of poses ``(n, 3, 3)``, ``(n, 3)``, ``K`` ``(n, 3, 3)``.
+
+        One set per symmetry of the mesh (``S = 1`` without): the box turned by the symmetry,
+        seen at the pose; set 0 is the box itself.
+        """
+        boxes = transform_points(self.mesh.symmetries, self.mesh.corners())
+        return np.stack([[project_points(box, *pose) for box in boxes]
+                         for pose in zip(R, t, K)])
+
     def synthetic_batch(self, rng, n):
-        """Online synthetic crops ``(n, 3, S, S)`` and targets ``(n, 16)``."""
+        """Online synthetic crops ``(n, 3, S, S)`` and targets ``(n, 16)`` (``(n, S, 16)``)."""
         R, t = sample_poses(rng, n, self.mesh, self.ocfg.up_axis, self.ocfg.distance_m)
-        uv = corner_pixels(self.mesh, R, t, K_LINEMOD)
-        boxes = self._boxes(rng, uv)
+        uv = self.corner_sets(R, t, np.broadcast_to(K_LINEMOD, (n, 3, 3)))
+        boxes = self._boxes(rng, uv[:, 0])
         crops = self.render_crops(rng, R, t, boxes)
-        targets = np.stack([encode_corners(c, b) for c, b in zip(uv, boxes)])
+        targets = np.stack([encode_sets(c, b) for c, b in zip(uv, boxes)])
         return np.stack([normalise_rgb(c) for c in crops]), targets
 
     def _prepare_train(self, rng, batch=32):
@@ -171,18 +209,24 @@ class ObjectTrainingData:
             chunk = frames[start:start + batch]
             R, t = np.stack([f['R'] for f in chunk]), np.stack([f['t'] for f in chunk])
             K = np.stack([f['K'] for f in chunk])
-            uv = np.stack([project_points(self.mesh.corners(), *pose) for pose in zip(R, t, K)])
-            boxes = self._train_boxes(rng, uv)
+            uv = self.corner_sets(R, t, K)
+            boxes = self._train_boxes(rng, uv[:, 0])
             out['twin'] += list(self.render_crops(rng, R, t, boxes, K))
             for frame, corners, box in zip(chunk, uv, boxes):
                 out['real'].append(crop_image(frame['rgb'], box))
                 # augmentation: corners in margin-crop pixels, targets drawn with each warp
-                out['target'].append(box.to_crop(corners).astype(np.float32)
-                                     if self.ocfg.augment else encode_corners(corners, box))
+                out['target'].append(self._margin_corners(corners, box)
+                                     if self.ocfg.augment else encode_sets(corners, box))
                 image, cells = self.locator_sample(frame['rgb'], frame['mask'])
                 out['locator_in'].append(image)
                 out['locator_target'].append(cells)
         return {key: np.stack(values) for key, values in out.items()}
+
+    @staticmethod
+    def _margin_corners(uv_sets, box):
+        """Corner pixels ``(S, 8, 2)`` -> margin-crop pixels, ``(8, 2)`` when S = 1."""
+        corners = np.stack([box.to_crop(uv) for uv in uv_sets]).astype(np.float32)
+        return corners[0] if len(corners) == 1 else corners
 
     def _train_boxes(self, rng, uv):
         """Return fixed jittered crop boxes, or margin boxes to draw augmented crops from."""
@@ -203,7 +247,7 @@ class ObjectTrainingData:
         return image, cells
 
     def paired_batch(self, rng, n):
-        """Random real crops, their twins ``(n, 3, S, S)`` and targets ``(n, 16)``."""
+        """Real crops, their twins ``(n, 3, S, S)``, targets ``(n, 16)`` or ``(n, S, 16)``."""
         index = rng.integers(0, len(self.train['real']), n)
         if self.ocfg.augment:
             real, twin, target = zip(*(augmented_pair(
@@ -284,7 +328,7 @@ class ObjectTrainingData:
         metrics = object_metrics(pred_R, pred_t, [f['R'] for f in frames],
                                  [f['t'] for f in frames], [f['K'] for f in frames],
                                  np.asarray(self.info['points_m']), self.info['diameter_m'],
-                                 self.mesh.symmetric)
+                                 self.mesh.symmetric, self.info.get('symmetries'))
         found = int(np.isfinite(pred_t).all(axis=1).sum())
         return {'frames_out': found, **metrics}
 

@@ -7,7 +7,7 @@ default demo object is the textured duck that ships with pybullet (``pybullet_da
 file units x 0.05 = metres, about 8 x 8 x 6 cm, y up), so no mesh needs to be downloaded.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import os
 
 import numpy as np
@@ -30,6 +30,9 @@ class ObjectMesh:
     uv: np.ndarray           # (V, 2) float32 texture coordinates (zeros without texture)
     texture: np.ndarray      # (h, w, 3) uint8 RGB (1x1 white without texture)
     symmetric: bool = False  # evaluate with ADD-S instead of ADD
+    # rigid transforms (S, 4, 4) of the model frame (metres) under which the object looks
+    # the same, the identity first (core/rotations.axis_symmetries); S = 1: none used
+    symmetries: np.ndarray = field(default_factory=lambda: np.eye(4)[None])
 
     @property
     def bbox_min(self):
@@ -65,10 +68,16 @@ class ObjectMesh:
         return self.vertices[np.sort(index)].astype(np.float64)
 
     def info(self):
-        """JSON-friendly description saved with the weights (object_metadata)."""
-        return {'name': self.name, 'corners_m': self.corners().tolist(),
+        """JSON-friendly description saved with the weights (object_metadata).
+
+        ``symmetries`` (S, 4, 4) is there only when the targets used some (S > 1).
+        """
+        info = {'name': self.name, 'corners_m': self.corners().tolist(),
                 'diameter_m': self.diameter(), 'symmetric': bool(self.symmetric),
                 'points_m': np.round(self.sample_points(), 6).tolist()}
+        if len(self.symmetries) > 1:
+            info['symmetries'] = np.round(self.symmetries, 9).tolist()
+        return info
 
 
 def resolve_mesh_path(path):
@@ -79,8 +88,11 @@ def resolve_mesh_path(path):
     return path
 
 
-def load_mesh(path, units='m', scale=1.0, symmetric=False, name=None):
-    """Load a PLY/OBJ file; vertices x UNITS[units] x ``scale`` become metres."""
+def load_mesh(path, units='m', scale=1.0, symmetric=False, name=None, symmetries=None):
+    """Load a PLY/OBJ file; vertices x UNITS[units] x ``scale`` become metres.
+
+    ``symmetries``: ``(S, 4, 4)`` transforms in metres, the identity first (default: none).
+    """
     import trimesh
     if units not in UNITS:
         raise ValueError(f"units must be one of {', '.join(UNITS)}, got {units!r}")
@@ -105,4 +117,5 @@ def load_mesh(path, units='m', scale=1.0, symmetric=False, name=None):
         vertices=(np.asarray(mesh.vertices) * UNITS[units] * scale).astype(np.float32),
         faces=np.asarray(mesh.faces, np.int32),
         normals=np.asarray(mesh.vertex_normals, np.float32),
-        colors=colors, uv=uv, texture=texture, symmetric=bool(symmetric))
+        colors=colors, uv=uv, texture=texture, symmetric=bool(symmetric),
+        symmetries=np.eye(4)[None] if symmetries is None else np.asarray(symmetries, np.float64))

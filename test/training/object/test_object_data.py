@@ -173,3 +173,38 @@ def test_the_study_tool_refuses_a_folder_without_weights_in_one_line(tmp_path, c
     err = capsys.readouterr().err.strip()
     assert err.count('\n') == 0 and 'expected one exported weights file, found 0' in err
     assert not (tmp_path / 's.md').exists()
+
+
+MUG = ['object.mesh=pybullet_data/objects/mug.obj', 'object.scale=1.0', "object.up_axis='+z'",
+       'object.cull_back_faces=false', 'object.symmetric=true']
+
+
+def test_symmetric_targets_are_invariant_under_the_objects_symmetry(tmp_path):
+    from fm_pose_ros.core.rotations import axis_symmetries
+    from training.losses import pose_loss
+    from training.object.data import ObjectTrainingData
+    import torch
+    data = ObjectTrainingData(tiny_config(tmp_path, *MUG, 'object.symmetry_order=4',
+                                          'object.augment=true', 'data.num_real_val=0',
+                                          'data.num_real_train=3', 'data.num_real_test=1'))
+    assert len(data.mesh.symmetries) == 4 and len(data.info['symmetries']) == 4
+    assert data.train['target'].shape == (3, 4, 8, 2)   # margin-crop corners per symmetry
+    real, _, target = data.paired_batch(np.random.default_rng(0), 5)
+    syn, syn_target = data.synthetic_batch(np.random.default_rng(0), 5)
+    assert target.shape == syn_target.shape == (5, 4, 16)
+    # the pose turned by a symmetry has the same targets, in another order, so the same loss
+    K = np.broadcast_to(np.array([[500.0, 0, 320], [0, 500.0, 240], [0, 0, 1]]), (1, 3, 3))
+    R, t = np.eye(3)[None], np.array([[0.02, -0.01, 0.6]])
+    quarter = axis_symmetries([0.0, 0.0, 1.0], 4)[1, :3, :3]
+    sets, turned = data.corner_sets(R, t, K), data.corner_sets(R @ quarter, t, K)
+    np.testing.assert_allclose(turned, np.roll(sets, -1, axis=1), atol=1e-9)
+    assert not np.allclose(turned[:, 0], sets[:, 0])    # the box itself did move
+    pred = torch.randn(1, 16)
+    scale = torch.tensor(sets.reshape(1, 4, 16) / 100.0)
+    scale_turned = torch.tensor(turned.reshape(1, 4, 16) / 100.0)
+    torch.testing.assert_close(pose_loss(pred.double(), scale),
+                               pose_loss(pred.double(), scale_turned))
+
+
+def test_symmetry_order_one_keeps_plain_targets_and_metadata(data):
+    assert len(data.mesh.symmetries) == 1 and 'symmetries' not in data.info
