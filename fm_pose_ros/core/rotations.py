@@ -1,7 +1,6 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Rotation matrices and quaternions in ROS order ``(x, y, z, w)``, for pose messages;
-an object's symmetry transforms.
+"""Rotation matrices, quaternions in ROS order ``(x, y, z, w)``, symmetry transforms.
 
 The object node publishes its ``R`` (model -> camera) as a quaternion; scipy does the maths.
 """
@@ -23,7 +22,9 @@ def quaternion_to_rotation(quat_xyzw):
 
 
 def axis_symmetries(axis, order, point=(0.0, 0.0, 0.0)):
-    """Turns by ``k 360 / order`` deg about ``axis`` through ``point``, ``(order, 4, 4)``.
+    """Return the turns by ``k 360 / order`` deg about ``axis`` through ``point``.
+
+    Shape ``(order, 4, 4)``.
 
     Rigid transforms of the model frame (translation in the point's unit), the identity
     first; an object symmetric about that axis looks the same under each of them. A

@@ -60,14 +60,14 @@ def jittered_box(rng, uv, settings, shift, scale):
 
 
 def builtin_symmetries(ocfg):
-    """The built-in mesh's symmetries: ``symmetry_order`` turns about its up axis, or None."""
+    """Return the built-in mesh's symmetries (``symmetry_order`` turns about up) or None."""
     if ocfg.symmetry_order == 1:
         return None
     return axis_symmetries(UP_AXES[ocfg.up_axis], ocfg.symmetry_order)
 
 
 def bop_symmetries(info, order):
-    """A BOP object's symmetries ``(S, 4, 4)``, each continuous one as ``order`` turns, or None.
+    """Return a BOP object's symmetries ``(S, 4, 4)`` (continuous: ``order`` turns) or None.
 
     The identity, the discrete ones, then the turns of each continuous axis (not their
     products); ``order`` 1: None (the targets ignore symmetry).
