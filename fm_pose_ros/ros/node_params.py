@@ -26,6 +26,8 @@ class ParamSpec:
     description: str
     check: object = None        # callable(value) -> error message or None
     read_only: bool = True      # False: may change while the node runs
+    also_type: str = ''         # a second accepted type, e.g. 'str[]' (dynamic typing; the
+    #                             check then checks the type too)
 
 
 def one_of(*choices):
@@ -36,6 +38,14 @@ def one_of(*choices):
 def in_range(low, high):
     """Check that ``low <= value <= high``."""
     return lambda v: None if low <= v <= high else f'must be in [{low}, {high}]'
+
+
+def file_names(value):
+    """Check a file name or a list of non-empty file names (None: rcl's reading of ``[]``)."""
+    if value is None or isinstance(value, str) or (
+            isinstance(value, (list, tuple)) and all(isinstance(v, str) and v for v in value)):
+        return None
+    return 'must be a file name or a list of non-empty file names'
 
 
 QOS_RELIABILITY = {'best_effort': ReliabilityPolicy.BEST_EFFORT,
@@ -68,7 +78,8 @@ def check_value(name, spec, value):
     expected = type(spec.default)
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+    wrong_type = not isinstance(value, expected) or (expected is int and isinstance(value, bool))
+    if wrong_type and not spec.also_type:  # dynamic typing: the check checks the type
         return (f"parameter '{name}' = {value!r} has type {type(value).__name__}, "
                 f'expected {expected.__name__}')
     problem = spec.check(value) if spec.check else None
@@ -79,7 +90,8 @@ def declare_and_read(node, specs):
     """Declare all ``specs`` on ``node``; return ``{name: value}`` or raise ValueError."""
     values = {}
     for name, spec in specs.items():
-        descriptor = ParameterDescriptor(description=spec.description, read_only=spec.read_only)
+        descriptor = ParameterDescriptor(description=spec.description, read_only=spec.read_only,
+                                         dynamic_typing=bool(spec.also_type))
         try:
             values[name] = node.declare_parameter(name, spec.default, descriptor).value
         except InvalidParameterTypeException as exc:
@@ -160,6 +172,7 @@ def parameter_table(specs):
         default = spec.default
         shown = ('""' if default == '' else str(default).lower() if isinstance(default, bool)
                  else str(default))
-        rows.append(f'| `{name}` | {type(default).__name__} | `{shown}` | '
+        kind = type(default).__name__ + (f' or {spec.also_type}' if spec.also_type else '')
+        rows.append(f'| `{name}` | {kind} | `{shown}` | '
                     f"{'no' if spec.read_only else 'yes'} | {spec.description} |")
     return '\n'.join(rows)

@@ -1,6 +1,6 @@
 # Copyright 2026 fm_pose_ros contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Object results <-> ROS messages: colour Image, PoseStamped, box MarkerArray, debug Image.
+"""Object results <-> ROS messages: colour Image, PoseStamped, box Markers, debug Image.
 
 Poses on the wire: position = ``t`` in metres and orientation = ``R`` as a quaternion
 ``(x, y, z, w)``, both in the camera optical frame of the image (header copied); ``R``
@@ -25,6 +25,7 @@ MARKER_LIFETIME = Duration(sec=0, nanosec=500_000_000)  # the box vanishes when 
 BOX_EDGES = tuple((i, i | bit) for i in range(NUM_CORNERS) for bit in (1, 2, 4)
                   if not i & bit)
 OPAQUE = 255
+BOX_ID = 0  # id of an object's box marker in its namespace (the object's name)
 
 # encoding -> (H, W, C) or (H, W) uint8 pixels -> (H, W, 3) RGB
 _TO_RGB = {
@@ -83,30 +84,58 @@ def corners_in_camera(corners, R, t):
     return np.asarray(corners, np.float64) @ np.asarray(R, np.float64).T + np.asarray(t)
 
 
-def box_markers(corners, R, t, header):
-    """Build the RViz 3D bounding box: a LINE_LIST of the 12 edges in the camera frame."""
+def box_marker(corners, R, t, header, ns):
+    """Build one object's RViz 3D bounding box: a LINE_LIST of the 12 edges, camera frame.
+
+    ``ns``: the object's name (marker namespace; id BOX_ID).
+    """
     points = [Point(x=float(x), y=float(y), z=float(z))
               for x, y, z in corners_in_camera(corners, R, t)]
-    box = Marker(header=header, ns='object_box', id=0, type=Marker.LINE_LIST,
+    box = Marker(header=header, ns=ns, id=BOX_ID, type=Marker.LINE_LIST,
                  action=Marker.ADD, lifetime=MARKER_LIFETIME)
     box.points = [points[i] for edge in BOX_EDGES for i in edge]
     box.scale.x = 0.003
     box.color = ColorRGBA(r=0.1, g=1.0, b=0.2, a=1.0)
     box.pose.orientation.w = 1.0
-    return MarkerArray(markers=[box])
+    return box
 
 
-def debug_image(rgb, K, estimate, corners, header):
-    """bgr8 copy of the input with the crop box (white) and the projected 3D box drawn."""
+def removed_box(header, ns):
+    """Marker that removes object ``ns``'s box only (DELETE of its id; not DELETEALL)."""
+    return Marker(header=header, ns=ns, id=BOX_ID, action=Marker.DELETE)
+
+
+def object_markers(header, boxes, missing):
+    """MarkerArray: a box per found object, a removal per object not found in this frame.
+
+    ``boxes``: ``[(name, model box corners (8, 3) m, R (3, 3), t (3,) m)]``; ``missing``: names.
+    """
+    return MarkerArray(markers=[box_marker(c, R, t, header, n) for n, c, R, t in boxes]
+                       + [removed_box(header, name) for name in missing])
+
+
+def debug_image(rgb, K, found, header):
+    """bgr8 copy of the input with every found object drawn.
+
+    ``found``: ``[(name, ObjectEstimate, model box corners (8, 3) m)]``; each gets its crop box
+    (white) with its name, and its projected 3D box (green).
+    """
     canvas = np.ascontiguousarray(rgb[..., ::-1])
+    for name, estimate, corners in found:
+        _draw_object(canvas, K, name, estimate, corners)
+    return fill_image(Image(header=header), canvas, 'bgr8')
+
+
+def _draw_object(canvas, K, name, estimate, corners):
     half = estimate.box.side / 2.0
     u, v = np.asarray(estimate.box.centre, np.float64)
     cv2.rectangle(canvas, (int(u - half), int(v - half)), (int(u + half), int(v + half)),
                   (255, 255, 255), 1)
+    cv2.putText(canvas, name, (int(u - half), int(v - half) - 4), cv2.FONT_HERSHEY_SIMPLEX,
+                0.5, (255, 255, 255), 1)
     if np.all(corners_in_camera(corners, estimate.R, estimate.t)[:, 2] > 0):
         limit = 4 * max(canvas.shape)  # keeps far-off points in cv2's int range
         uv = np.clip(project_points(corners, estimate.R, estimate.t, K), -limit, limit)
         uv = np.rint(uv).astype(int)
         for a, b in BOX_EDGES:
             cv2.line(canvas, tuple(uv[a]), tuple(uv[b]), (0, 255, 0), 2)
-    return fill_image(Image(header=header), canvas, 'bgr8')

@@ -205,9 +205,13 @@ class PoseNode(Node):
             'a trace. Publish them reliable (qos_reliability auto then follows) or apply '
             'config/fastdds_large_frames.xml to the camera driver (docs/cameras.md)')
 
+    def _diagnostic_values(self):
+        """Key/values added to the node's DiagnosticStatus (strings)."""
+        return {'input_reliability': self.image_input.actual_reliability}
+
     def _publish_diagnostics(self):
-        extra = {'input_reliability': self.image_input.actual_reliability}
-        self.diagnostics_pub.publish(self.health.array(self.get_clock().now().to_msg(), extra))
+        self.diagnostics_pub.publish(self.health.array(self.get_clock().now().to_msg(),
+                                                       self._diagnostic_values()))
         problem = self.health.no_input_message()
         if problem:
             self.get_logger().warning(printable(problem),

@@ -6,7 +6,8 @@ from test_lint import REPO
 import yaml
 
 from fm_pose_ros.ros.hand_node import HAND_PARAMS
-from fm_pose_ros.ros.node_params import check_value, ParamSpec
+from fm_pose_ros.ros.node_params import check_value, file_names, ParamSpec
+from fm_pose_ros.ros.object_node import OBJECT_PARAMS
 
 
 def test_every_parameter_has_a_description_and_valid_default():
@@ -29,3 +30,14 @@ def test_checks_give_readable_messages():
     assert 'expected int' in check_value('qos_depth', spec, 'x')
     assert 'expected int' in check_value('qos_depth', spec, True)
     assert check_value('x', ParamSpec(1.0, 'a float'), 2) is None
+
+
+def test_weights_of_the_object_node_take_a_file_or_a_list_of_files():
+    spec = OBJECT_PARAMS['weights']
+    assert spec.check is file_names and spec.also_type == 'str[]'
+    for good in ('', 'a.safetensors', [], None, ['a.safetensors', 'b.safetensors']):
+        assert check_value('weights', spec, good) is None, good
+    for bad in (['a.safetensors', ''], [1, 2], 3, True, [['a']]):
+        assert check_value('weights', spec, bad) == (
+            f"parameter 'weights' = {bad!r} must be a file name or a list of non-empty file "
+            'names'), bad
