@@ -86,7 +86,7 @@ class BoxCrop:
         return A @ np.asarray(K, np.float64)
 
     def to_crop(self, uv):
-        """Full-image pixels ``(N, 2)`` -> crop pixels ``(N, 2)``."""
+        """Full-image pixels ``(..., 2)`` -> crop pixels ``(..., 2)``."""
         M = self.matrix()
         return np.asarray(uv, np.float64) @ M[:, :2].T + M[:, 2]
 

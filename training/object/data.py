@@ -36,7 +36,7 @@ import numpy as np
 from fm_pose_ros.core.letterbox import letterbox
 from fm_pose_ros.core.networks import Locator, OBJECT_LOCATOR
 from fm_pose_ros.core.object_codec import (
-    box_around, BoxCrop, crop_image, encode_corners, normalise_rgb, project_points)
+    box_around, BoxCrop, crop_image, normalise_rgb)
 from fm_pose_ros.core.object_estimator import NoObjectError, ObjectEstimator
 from fm_pose_ros.core.rotations import axis_symmetries, transform_points
 from fm_pose_ros.core.weights import object_metadata, save_weights, weight_modules
@@ -80,8 +80,13 @@ def bop_symmetries(info, order):
 
 
 def encode_sets(uv_sets, box):
-    """Corner pixels per symmetry ``(S, 8, 2)`` -> targets ``(16,)`` (S = 1) or ``(S, 16)``."""
-    targets = np.stack([encode_corners(uv, box) for uv in uv_sets])
+    """Corner pixels per symmetry ``(S, 8, 2)`` -> targets ``(16,)`` (S = 1) or ``(S, 16)``.
+
+    ``object_codec.encode_corners`` of each set, in one array operation.
+    """
+    half = box.crop_size / 2.0
+    targets = ((box.to_crop(uv_sets) - (box.crop_size - 1) / 2.0) / half).astype(
+        np.float32).reshape(len(uv_sets), -1)
     return targets[0] if len(targets) == 1 else targets
 
 
@@ -190,8 +195,9 @@ class ObjectTrainingData:
         seen at the pose; set 0 is the box itself.
         """
         boxes = transform_points(self.mesh.symmetries, self.mesh.corners())
-        return np.stack([[project_points(box, *pose) for box in boxes]
-                         for pose in zip(R, t, K)])
+        camera = np.einsum('nij,spj->nspi', R, boxes) + np.asarray(t)[:, None, None]
+        uvw = np.einsum('nij,nspj->nspi', np.asarray(K, np.float64), camera)
+        return uvw[..., :2] / uvw[..., 2:3]
 
     def synthetic_batch(self, rng, n):
         """Online synthetic crops ``(n, 3, S, S)`` and targets ``(n, 16)`` (``(n, S, 16)``)."""
@@ -225,7 +231,7 @@ class ObjectTrainingData:
     @staticmethod
     def _margin_corners(uv_sets, box):
         """Corner pixels ``(S, 8, 2)`` -> margin-crop pixels, ``(8, 2)`` when S = 1."""
-        corners = np.stack([box.to_crop(uv) for uv in uv_sets]).astype(np.float32)
+        corners = box.to_crop(uv_sets).astype(np.float32)
         return corners[0] if len(corners) == 1 else corners
 
     def _train_boxes(self, rng, uv):
