@@ -78,6 +78,8 @@ bench: venv
 	$(PY) -m training.tools.bench_exemplar
 	$(PY) -m benchmarks.bench_node
 	$(PY) -m training.tools.bench_train_step
+	LP_NUM_THREADS=1 $(PY) -m training.tools.demo --task object --out build/demo_object
+	$(PY) -m benchmarks.bench_objects
 	LP_NUM_THREADS=1 $(PY) -m training.tools.bench_rgb_renderer
 
 # the CUDA paths: both nodes with device cuda on the demo bags, the networks alone, 200
