@@ -4,6 +4,7 @@
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseArray, PoseStamped
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
@@ -87,6 +88,27 @@ class ObjectProbe(_PosesProbe):
     def send_rgb(self, rgb, stamp, encoding='rgb8'):
         """Publish an ``(H, W, 3)`` uint8 RGB image in ``encoding``."""
         self.image_pub.publish(rgb_image_msg(rgb, header(stamp, self.INPUT_FRAME_ID), encoding))
+
+
+def start_rig(node, probe, *ready):
+    """Spin ``node`` and ``probe`` in one executor until each ``ready()`` holds.
+
+    Returns the rig ``(node, probe, executor)``; ``stop_rig`` takes it down.
+    """
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    executor.add_node(probe)
+    for condition in ready:
+        assert spin_until(executor, condition)
+    return node, probe, executor
+
+
+def stop_rig(rig):
+    """Shut down a rig of ``start_rig``."""
+    node, probe, executor = rig
+    executor.shutdown()
+    probe.destroy_node()
+    node.destroy_node()
 
 
 def send_and_wait(rig, send, counter=None, stamp=None):

@@ -7,9 +7,9 @@ import time
 from conftest import blob_frame
 import numpy as np
 import pytest
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
-from ros_probe import FRAME_ID, header, Probe, send_and_wait, spin_until, stamp_ns
+from ros_probe import (
+    FRAME_ID, header, Probe, send_and_wait, spin_until, stamp_ns, start_rig, stop_rig)
 from sensor_msgs.msg import Image
 
 from fm_pose_ros.core.hand_joints import NUM_JOINTS
@@ -47,15 +47,10 @@ def test_empty_weights_parameter_loads_the_shipped_models(ros):
 def rig(ros, weights_path):
     node = make_node(weights_path)
     probe = Probe(debug=True)
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    executor.add_node(probe)
-    assert spin_until(executor, lambda: probe.image_pub.get_subscription_count() > 0)
-    assert spin_until(executor, lambda: node.joints_pub.get_subscription_count() > 0)
-    yield node, probe, executor
-    executor.shutdown()
-    probe.destroy_node()
-    node.destroy_node()
+    rig = start_rig(node, probe, lambda: probe.image_pub.get_subscription_count() > 0,
+                    lambda: node.joints_pub.get_subscription_count() > 0)
+    yield rig
+    stop_rig(rig)
 
 
 def test_proof_of_life_pose_array(rig):

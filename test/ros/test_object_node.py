@@ -14,9 +14,10 @@ from conftest import (
 import cv2
 import numpy as np
 import pytest
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
-from ros_probe import COLOR_FRAME_ID, header, ObjectProbe, send_and_wait, spin_until, stamp_ns
+from ros_probe import (
+    COLOR_FRAME_ID, header, ObjectProbe, send_and_wait, spin_until, stamp_ns, start_rig,
+    stop_rig)
 from sensor_msgs.msg import Image
 
 from fm_pose_ros.core.image_codec import fill_image
@@ -37,27 +38,15 @@ def make_node(weights_path, **params):
     return ObjectNode(parameter_overrides=[Parameter(k, value=v) for k, v in params.items()])
 
 
-def start_rig(weights_path):
-    node = make_node(weights_path)
-    probe = ObjectProbe(debug=True)
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    executor.add_node(probe)
-    assert spin_until(executor, lambda: probe.image_pub.get_subscription_count() > 0)
-    assert spin_until(executor, lambda: node.pose_pub.get_subscription_count() > 0)
-    return node, probe, executor
-
-
-def stop_rig(rig):
-    node, probe, executor = rig
-    executor.shutdown()
-    probe.destroy_node()
-    node.destroy_node()
+def start_object_rig(weights_path):
+    node, probe = make_node(weights_path), ObjectProbe(debug=True)
+    return start_rig(node, probe, lambda: probe.image_pub.get_subscription_count() > 0,
+                     lambda: node.pose_pub.get_subscription_count() > 0)
 
 
 @pytest.fixture
 def rig(ros, object_weights):
-    started = start_rig(object_weights)
+    started = start_object_rig(object_weights)
     yield started
     stop_rig(started)
 
@@ -139,7 +128,7 @@ def test_no_camera_info_and_zero_K(rig):
 
 
 def test_no_object_publishes_only_the_not_found_signal(ros, tmp_path):
-    rig = start_rig(write_object_weights(tmp_path / 'empty.safetensors', OBJECT_NOWHERE))
+    rig = start_object_rig(write_object_weights(tmp_path / 'empty.safetensors', OBJECT_NOWHERE))
     try:
         with_camera_info(rig)
         send_and_wait(rig, lambda p: p.send_rgb(scene(), 41), counter='no_object')

@@ -14,9 +14,9 @@ from conftest import (
 from depth_scene import box_depth, box_surface_points
 import numpy as np
 import pytest
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
-from ros_probe import COLOR_FRAME_ID, header, ObjectProbe, send_and_wait, spin_until
+from ros_probe import (
+    COLOR_FRAME_ID, header, ObjectProbe, send_and_wait, spin_until, start_rig, stop_rig)
 from sensor_msgs.msg import Image
 
 from fm_pose_ros.ros.hand_messages import depth_image_msg
@@ -55,17 +55,12 @@ def rig(ros, depth_weights):
         'weights': depth_weights, 'stats_period_s': 0.0, 'refine_steps': 0,
         'test_rotation_deg': 0.0, 'device': 'cpu', 'depth_wait_s': 0.5}.items()])
     probe = DepthProbe()
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    executor.add_node(probe)
-    assert spin_until(executor, lambda: probe.depth_pub.get_subscription_count() > 0)
-    assert spin_until(executor, lambda: node.pose_pub.get_subscription_count() > 0)
+    rig = start_rig(node, probe, lambda: probe.depth_pub.get_subscription_count() > 0,
+                    lambda: node.pose_pub.get_subscription_count() > 0)
     probe.send_info(K_VGA, SIZE[1], SIZE[0])
-    assert spin_until(executor, lambda: node.camera_K is not None)
-    yield node, probe, executor
-    executor.shutdown()
-    probe.destroy_node()
-    node.destroy_node()
+    assert spin_until(rig[2], lambda: node.camera_K is not None)
+    yield rig
+    stop_rig(rig)
 
 
 def scene_depth():

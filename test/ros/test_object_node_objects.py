@@ -12,9 +12,8 @@ from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped
 import numpy as np
 import pytest
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
-from ros_probe import ObjectProbe, spin_until, stamp_ns
+from ros_probe import ObjectProbe, spin_until, stamp_ns, start_rig, stop_rig
 from visualization_msgs.msg import Marker
 
 from fm_pose_ros.core.resources import default_object_weights
@@ -60,17 +59,12 @@ class ObjectsProbe(ObjectProbe):
 def rig(ros, files, request):
     node = make_node([files[role] for role in request.param])
     probe = ObjectsProbe([obj.name for obj in node.estimator.objects])
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    executor.add_node(probe)
-    assert spin_until(executor, lambda: node.all_pub.get_subscription_count() > 0
-                      and probe.image_pub.get_subscription_count() > 0)
+    rig = start_rig(node, probe, lambda: node.all_pub.get_subscription_count() > 0
+                    and probe.image_pub.get_subscription_count() > 0)
     probe.send_info(K_VGA, SIZE[1], SIZE[0])
-    assert spin_until(executor, lambda: node.camera_K is not None)
-    yield node, probe, executor
-    executor.shutdown()
-    probe.destroy_node()
-    node.destroy_node()
+    assert spin_until(rig[2], lambda: node.camera_K is not None)
+    yield rig
+    stop_rig(rig)
 
 
 def send_frame(rig, stamp):
