@@ -2,18 +2,21 @@
 # SPDX-License-Identifier: Apache-2.0
 """The console scripts ``hand_node`` and ``object_node``. Imports nothing heavy on purpose.
 
-Each installs the signal handlers (``shutdown.install``) before it imports its node module
-(torch, rclpy: seconds), so a SIGINT/SIGTERM at any moment of start-up ends the process
-quietly. Before that import, a torch older than the code needs ends the process with one
-line saying how to install a supported one, and status 1 (``core/torch_check.py``). The nodes'
-own ``main`` functions (``hand_node.main``, ``object_node.main``) run after that; once they
-return, the process ends at once with their status (``shutdown.exit_now``).
+Importing this module installs the signal handlers (``shutdown.install``), before the torch
+check and the node module (torch, rclpy: seconds), so a SIGINT/SIGTERM at any moment of
+start-up ends the process quietly (a signal while a native library loads: within
+``shutdown.STARTUP_GRACE_S``). Before the node module's import, a torch older than the code
+needs ends the process with one line saying how to install a supported one, and status 1
+(``core/torch_check.py``). The nodes' own ``main`` functions (``hand_node.main``,
+``object_node.main``) run after that; once they return, the process ends at once with their
+status (``shutdown.exit_now``).
 """
 
 import sys
 
-from fm_pose_ros.core import torch_check
 from fm_pose_ros.ros import shutdown
+
+shutdown.install()  # first: a signal from here on never prints a traceback
 
 
 def guarded_main(load_main, name='node'):
@@ -24,11 +27,13 @@ def guarded_main(load_main, name='node'):
     that is missing or too old: one line on stderr naming ``name``, status 1.
     """
     shutdown.install()
-    problem = torch_check.torch_problem(torch_check.installed_torch_version())
-    if problem:
-        print(f'[FATAL] [{name}]: {problem}', file=sys.stderr, flush=True)
-        return 1
     try:
+        shutdown.arm()
+        from fm_pose_ros.core import torch_check  # after install: importlib.metadata is slow
+        problem = torch_check.torch_problem(torch_check.installed_torch_version())
+        if problem:
+            print(f'[FATAL] [{name}]: {problem}', file=sys.stderr, flush=True)
+            return 1
         main = load_main()
     except (KeyboardInterrupt, Exception) as exc:
         if not shutdown.interrupted(exc):

@@ -245,8 +245,8 @@ class PoseNode(Node):
                                     throttle_duration_sec=THROTTLE_S)
             stats.count('errors')
             return
+        stats.count('frames_out')  # counted, then sent: an output seen is an output counted
         self._publish(header, result, image, camera[0])
-        stats.count('frames_out')
         stats.add_latency((time.perf_counter() - received) * 1e3)
 
     def _camera(self):
@@ -367,10 +367,12 @@ def run(node_class, name, args=None):
     node = executor = None
     code = 0
     try:
+        shutdown.arm()
         # our own signal handling: the context stays valid while the node logs its final stats
         rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
         argv = args if args is not None else sys.argv
         node = _create(node_class, name, argv)
+        shutdown.started()
         if node is None:
             code = 1
         else:
