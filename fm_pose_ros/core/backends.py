@@ -110,6 +110,9 @@ class OnnxBackend:
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = int(threads)
+        # no busy-waiting between runs: a node runs two or more sessions one after the other
+        # (locator, network; per object), and a spinning pool takes the cores from the next
+        options.add_session_config_entry('session.intra_op.allow_spinning', '0')
         self.session = ort.InferenceSession(os.fspath(onnx_path), options,
                                             providers=onnx_providers(device))
         self.input_name = self.session.get_inputs()[0].name
