@@ -120,6 +120,9 @@ class ObjectConfig:
     crop: ObjectCropSettings = field(default_factory=ObjectCropSettings)
     locator_steps: int = 800     # training steps of the locator (shared by all methods)
     locator_batch: int = 16      # frames per locator step (half synthetic, half real-like)
+    locator_backgrounds: str = 'smooth'  # the synthetic half's backgrounds: smooth colour
+    #                              fields, or 'varied' (textures and clutter,
+    #                              training/object/backgrounds.py)
     refine_steps: int = 1        # crop re-centring passes at evaluation (as in the node)
     test_rotation_deg: float = 15.0  # evaluation also on crops turned by +- this (as the node)
     bop_root: str = ''           # a BOP dataset (LM, LM-O...) as the real domain; '' = built-in
@@ -133,6 +136,9 @@ class ObjectConfig:
                 and 0.0 <= self.augment_colour < 1.0):
             raise ValueError('object.augment_margin in [1, 3], augment_rotation_deg in [0, 180] '
                              'and augment_colour in [0, 1) required')
+        if self.locator_backgrounds not in ('smooth', 'varied'):
+            raise ValueError(f"object.locator_backgrounds must be 'smooth' or 'varied', got "
+                             f'{self.locator_backgrounds!r}')
         if not (isinstance(self.symmetry_order, int) and 1 <= self.symmetry_order <= 360):
             raise ValueError(f'object.symmetry_order must be an integer in [1, 360], got '
                              f'{self.symmetry_order!r}')

@@ -6,7 +6,8 @@ Target: the fraction of each 4x4-pixel cell covered by the object (or hand); los
 cross-entropy with soft targets, positives up-weighted (the object covers few cells).
 
 - Object: each step half synthetic frames rendered straight at the locator's resolution
-  (synthetic look, the mesh anywhere in the frame), half real-like training frames.
+  (synthetic look, the mesh anywhere in the frame, on ``object.locator_backgrounds``), half
+  real-like training frames.
 - Hand: the labelled real frames (hand pixels = where the frame agrees with its clean twin,
   ``hand_locator.hand_mask``), randomly mirrored; the clean synthetic renders have no
   background to tell the hand from, so they would teach nothing.
@@ -25,8 +26,8 @@ import torch
 from fm_pose_ros.core.fileio import atomic_write
 from fm_pose_ros.core.networks import OBJECT_LOCATOR
 from fm_pose_ros.core.object_codec import normalise_rgb
-from training.object.datasets import (
-    composite, K_LINEMOD, sample_poses, synthetic_background, synthetic_lighting)
+from training.object.backgrounds import LOCATOR_BACKGROUNDS
+from training.object.datasets import composite, K_LINEMOD, sample_poses, synthetic_lighting
 from training.progress import bar, Rate
 
 LOGGER = logging.getLogger(__name__)
@@ -43,11 +44,12 @@ def synthetic_locator_batch(data, rng, n, cfg):
     K = K_LINEMOD.copy()
     K[:2] *= scale
     K[:2, 2] += 0.5 * scale - 0.5  # pixel centres at integers before and after scaling
+    background = LOCATOR_BACKGROUNDS[data.ocfg.locator_backgrounds]
     R, t = sample_poses(rng, n, data.mesh, data.ocfg.up_axis, data.ocfg.distance_m)
     views = data.renderer.render(R, t, K, width, height, lights=synthetic_lighting(rng, n))
     images, cells = [], []
     for rgb, mask in zip(views['rgb'], views['mask']):
-        image = composite({'rgb': rgb, 'mask': mask}, synthetic_background(rng, width, height))
+        image = composite({'rgb': rgb, 'mask': mask}, background(rng, width, height))
         images.append((np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8))
         cells.append(cv2.resize(mask.astype(np.float32), (width // stride, height // stride),
                                 interpolation=cv2.INTER_AREA))

@@ -320,8 +320,9 @@ class LocatorConfig:
 
     width: int = 160                    # letterboxed input width in pixels
     height: int = 120                   # letterboxed input height in pixels
-    channels: tuple = (16, 32, 48, 64)  # stride 2, 2, then two dilated layers at stride 4
+    channels: tuple = (16, 32, 48, 64)  # stride 2, 2, then one dilated layer per dilation
     in_channels: int = 3                # 3 = RGB (objects), 1 = depth (hands)
+    dilations: tuple = (2, 4)           # of the layers at stride 4 (receptive field grows)
 
     @property
     def stride(self):
@@ -335,7 +336,15 @@ class LocatorConfig:
     @classmethod
     def from_dict(cls, values):
         """Rebuild from ``to_dict`` output."""
-        return cls(**{**values, 'channels': tuple(values['channels'])})
+        return cls(**{**values, 'channels': tuple(values['channels']),
+                      'dilations': tuple(values.get('dilations', cls.dilations))})
+
+    def validate(self):
+        """Return self; ValueError unless there are two channels more than dilations."""
+        if len(self.channels) != len(self.dilations) + 2:
+            raise ValueError(f'locator: {len(self.channels)} channels for '
+                             f'{len(self.dilations)} dilations (need dilations + 2)')
+        return self
 
 
 OBJECT_LOCATOR = LocatorConfig()
@@ -348,11 +357,11 @@ class Locator(nn.Module):
     def __init__(self, cfg=OBJECT_LOCATOR):
         super().__init__()
         self.cfg = cfg
-        c1, c2, c3, c4 = cfg.channels
-        self.body = nn.Sequential(
-            *conv_bn_relu(cfg.in_channels, c1, stride=2), *conv_bn_relu(c1, c2, stride=2),
-            *conv_bn_relu(c2, c3, dilation=2), *conv_bn_relu(c3, c4, dilation=4),
-            nn.Conv2d(c4, 1, 1))
+        c1, c2, *wide = cfg.validate().channels
+        layers = [*conv_bn_relu(cfg.in_channels, c1, stride=2), *conv_bn_relu(c1, c2, stride=2)]
+        for c_in, c_out, dilation in zip((c2, *wide), wide, cfg.dilations):
+            layers += conv_bn_relu(c_in, c_out, dilation=dilation)
+        self.body = nn.Sequential(*layers, nn.Conv2d(wide[-1], 1, 1))
 
     def forward(self, x):
         """Per-cell logits of the object (RGB input) or the hand (depth input)."""

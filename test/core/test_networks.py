@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """Networks f, g, h: shapes, g's residual structure, size budget, config round trip."""
 
+import pytest
 import torch
 
 from fm_pose_ros.core.networks import (
-    count_macs, count_parameters, FeatureMappingNet, NetConfig, ResidualFC)
+    count_macs, count_parameters, FeatureMappingNet, HAND_LOCATOR, Locator, LocatorConfig,
+    NetConfig, ResidualFC)
 
 
 def test_shapes_of_f_g_h():
@@ -103,3 +105,16 @@ def test_unknown_norm_is_a_value_error():
     import pytest
     with pytest.raises(ValueError, match='norm must be one of'):
         FeatureMappingNet(NetConfig(norm='layer'))
+
+
+def test_locator_takes_one_dilated_layer_per_dilation_and_reads_older_configs():
+    wide = LocatorConfig(in_channels=1, channels=(8, 8, 8, 8, 8), dilations=(2, 4, 8))
+    locator = Locator(wide).eval()
+    assert locator(torch.zeros(2, 1, 120, 160)).shape == (2, 1, 30, 40)
+    dilated = [m.dilation[0] for m in locator.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert dilated == [1, 1, 2, 4, 8, 1]
+    assert LocatorConfig.from_dict(wide.to_dict()) == wide
+    older = {k: v for k, v in HAND_LOCATOR.to_dict().items() if k != 'dilations'}
+    assert LocatorConfig.from_dict(older) == HAND_LOCATOR   # weights saved before dilations
+    with pytest.raises(ValueError, match='dilations'):
+        Locator(LocatorConfig(channels=(8, 8, 8), dilations=(2, 4)))
