@@ -74,18 +74,22 @@ class DataConfig:
     #                              trained locator: the training frames are made twice, once
     #                              for the locator, once to crop) or 'hand' (at the visible
     #                              hand's centre + com_jitter_mm noise: made once)
+    test_crops: str = 'locator'  # where the test and validation frames are cropped:
+    #                              'locator' (as the node) or 'hand' (at the visible hand's
+    #                              centre: the network alone, without the localiser's error)
     seed: int = 0                # data seed (test set, real set, synthetic stream)
     cache_dir: str = 'runs/cache'  # prepared real crops (.npz), shared by all methods
 
     def validate(self):
-        """Raise ValueError on a share outside [0, 1] or an unknown ``train_crops``."""
+        """Raise ValueError on a share outside [0, 1] or an unknown crop placement."""
         for name in SHARES:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f'data.{name} is a share: it must be in [0, 1], got '
                                  f'{getattr(self, name)}')
-        if self.train_crops not in ('locator', 'hand'):
-            raise ValueError(f"data.train_crops must be 'locator' or 'hand', got "
-                             f'{self.train_crops!r}')
+        for name in ('train_crops', 'test_crops'):
+            if getattr(self, name) not in ('locator', 'hand'):
+                raise ValueError(f"data.{name} must be 'locator' or 'hand', got "
+                                 f'{getattr(self, name)!r}')
 
 
 # DataConfig fields that are probabilities

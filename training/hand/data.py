@@ -52,8 +52,9 @@ def data_key(data_cfg):
     if not data_cfg.robot_copies:
         for name in ROBOT_KEY + ('robot_copies',):
             key.pop(name)
-    if data_cfg.train_crops == 'locator':
-        key.pop('train_crops')
+    for name in ('train_crops', 'test_crops'):
+        if getattr(data_cfg, name) == 'locator':
+            key.pop(name)
     if not data_cfg.mirror_test:
         key.pop('mirror_test')
     return key
@@ -90,18 +91,22 @@ def mirror_crops(rng, share, crops, targets):
     return crops, targets
 
 
-def prepare_pairs(records, settings, locate=None):
+def prepare_pairs(records, settings, locate=None, at_hand=False):
     """Crop real frames like the node and their twins with the same transform.
 
     ``records``: iterable of dict(depth (H, W) mm, twin (H, W) mm, K (3, 3), joints (14, 3)
     mm). ``locate(depth, K) -> centre or None`` is the node's learned locator (None: the
-    centre-of-mass localiser). Frames without a hand found are skipped (``skipped``).
+    centre-of-mass localiser); ``at_hand``: crop at the visible hand's centre instead
+    (``visible_hand_centre``). Frames without a hand found are skipped (``skipped``).
     Returns arrays: real, twin ``(N, 1, S, S)``, target ``(N, 42)``, joints ``(N, 14, 3)``,
     com ``(N, 3)``, K ``(N, 3, 3)``, M ``(N, 2, 3)``, hand_centre ``(N, 3)`` (centre of mass of
     the visible hand pixels, ``hand_mask``: what the localiser should find; mm), ``skipped``.
     """
     codec = HandCodec(settings)
-    locate = locate or (lambda depth, K: locate_hand(depth, K, settings))
+    if not at_hand:
+        locate = locate or (lambda depth, K: locate_hand(depth, K, settings))
+    else:
+        locate = None
     pairs = [_pair(record, codec, locate) for record in records]
     kept = [pair for pair in pairs if pair is not None]
     if not kept:
@@ -111,10 +116,23 @@ def prepare_pairs(records, settings, locate=None):
     return arrays
 
 
+def visible_hand_centre(record, settings):
+    """Centre of mass (mm) of a frame's visible hand pixels (``hand_mask``), or None if few."""
+    depth, K = record['depth'], record['K']
+    hand = hand_mask(depth, record['twin'])
+    if hand.sum() < settings.min_hand_pixels:
+        return None
+    return centre_of_mass(depth, hand, K)
+
+
 def _pair(record, codec, locate):
-    """One prepared real frame (see prepare_pairs) or None when no hand is found."""
+    """One prepared real frame (see prepare_pairs) or None when no hand is found.
+
+    ``locate``: ``(depth, K) -> centre or None``; None: at the visible hand's centre.
+    """
     depth, K = record['depth'], check_intrinsics(record['K'])
-    com = locate(depth, K)
+    com = (visible_hand_centre(record, codec.settings) if locate is None
+           else locate(depth, K))
     if com is None:
         return None
     sample = codec.encode(depth, K, com, joints_mm=record['joints'])
@@ -152,13 +170,14 @@ def training_pass(records, settings, locator_cfg, rng, jitter_mm):
     """
     codec, pairs, inputs, cells = HandCodec(settings), [], [], []
     for record in records:
-        depth, K = record['depth'], record['K']
-        hand = hand_mask(depth, record['twin'])
+        depth = record['depth']
         inputs.append(locator_input(depth, locator_cfg)[0].astype(np.float16))
-        cells.append(hand_cells(hand, locator_cfg).astype(np.float16))
-        if hand.sum() < settings.min_hand_pixels:
+        cells.append(hand_cells(hand_mask(depth, record['twin']), locator_cfg)
+                     .astype(np.float16))
+        centre = visible_hand_centre(record, settings)
+        if centre is None:
             continue
-        centre = centre_of_mass(depth, hand, K) + rng.normal(0.0, jitter_mm, 3)
+        centre = centre + rng.normal(0.0, jitter_mm, 3)
         pairs.append(_pair(record, codec, lambda depth_mm, K_: centre))
     if not pairs:
         raise ValueError(f'no hand pixels in any of the {len(inputs)} training frames')
@@ -224,14 +243,15 @@ class HandTrainingData:
         key = {**self.key,
                'locator': None if self.locator is None else state_digest(self.locator)}
         held_out = mirrored if cfg.data.mirror_test else iter
+        at_hand = cfg.data.test_crops == 'hand'
         self.test = cached(folder, f'{source.name}-test', key, lambda: prepare_pairs(
-            held_out(source.test_records()), self.settings, locate))
+            held_out(source.test_records()), self.settings, locate, at_hand))
         if train and self.train is None:
             self.train = cached(folder, f'{source.name}-train', key, lambda: prepare_pairs(
                 source.train_records(), self.settings, locate))
         self.val = (cached(folder, f'{source.name}-val', {**key, 'val': cfg.data.num_real_val},
                            lambda: prepare_pairs(held_out(source.val_records()),
-                                                 self.settings, locate))
+                                                 self.settings, locate, at_hand))
                     if cfg.data.num_real_val > 0 else None)
         self.pose_pool = (self._label_pose_pool(key)
                           if train and cfg.data.label_poses > 0 else None)

@@ -59,6 +59,10 @@ def test_pairs_are_cropped_where_the_locator_points():
         depth, hand_mask(depth, next(r['twin'] for r in records if r['depth'] is depth)), K))
     np.testing.assert_allclose(perfect['hand_centre'], perfect['com'], atol=1e-3)
     assert np.linalg.norm(pairs['hand_centre'] - pairs['com'], axis=1).min() > 1.0
+    # data.test_crops: hand crops there whatever the locator says
+    at_hand = prepare_pairs(records, HandCropSettings(), lambda depth, K: None, at_hand=True)
+    assert int(at_hand['skipped']) == 0
+    np.testing.assert_allclose(at_hand['com'], perfect['com'], atol=1e-3)
 
 
 def test_locator_targets_cover_the_hand_not_the_forearm_or_the_wall():
