@@ -47,6 +47,10 @@ class DataConfig:
     com_jitter_mm: float = 10.0  # crop-centre noise on synthetic crops (localiser error)
     locator_steps: int = 1500    # hand locator training steps (0: centre-of-mass localiser)
     locator_batch: int = 32      # real frames per hand locator step
+    locator_dilations: tuple = (2, 4)  # hand locator's dilated layers: one per entry, each
+    #                              widening its view (networks.LocatorConfig); (2, 4, 8, 16)
+    #                              sees the arm's end from the hand (docs/hand_data.md)
+    locator_positive_weight: float = 4.0  # weight of the hand cells in the locator's loss
     label_poses: float = 0.0     # share of synthetic poses drawn from the real training
     #                              labels (IK fits, perturbed: the paper's scheme); 0: prior only
     label_pose_sigma_deg: float = 12.0  # random articulation added to each joint angle

@@ -56,9 +56,9 @@ def synthetic_locator_batch(data, rng, n, cfg):
     return np.stack(images), np.stack(cells)
 
 
-def locator_loss(logits, target):
-    """Soft-target binary cross-entropy, positives weighted by POSITIVE_WEIGHT."""
-    weight = 1.0 + (POSITIVE_WEIGHT - 1.0) * target
+def locator_loss(logits, target, positive_weight=POSITIVE_WEIGHT):
+    """Soft-target binary cross-entropy, positives weighted by ``positive_weight``."""
+    weight = 1.0 + (positive_weight - 1.0) * target
     return torch.nn.functional.binary_cross_entropy_with_logits(logits, target, weight=weight)
 
 
@@ -85,10 +85,11 @@ def hand_batches(inputs, cells, batch, seed=7):
         yield x[:, None], y
 
 
-def train_locator(locator, batches, steps, lr=1e-3):
+def train_locator(locator, batches, steps, lr=1e-3, positive_weight=POSITIVE_WEIGHT):
     """Train ``locator`` in place on ``batches`` (iterator of (x, cells)); return last loss.
 
-    ``x``: ``(B, C, H, W)`` float32 normalised input; ``cells``: ``(B, H/4, W/4)`` targets.
+    ``x``: ``(B, C, H, W)`` float32 normalised input; ``cells``: ``(B, H/4, W/4)`` targets;
+    ``positive_weight``: of the hand (object) cells in the loss.
     """
     optimizer = torch.optim.Adam(locator.parameters(), lr=lr)
     locator.train()
@@ -97,7 +98,8 @@ def train_locator(locator, batches, steps, lr=1e-3):
     for step in range(steps):
         x, cells = next(batches)
         loss = locator_loss(locator(torch.from_numpy(np.ascontiguousarray(x))),
-                            torch.from_numpy(np.ascontiguousarray(cells, np.float32)[:, None]))
+                            torch.from_numpy(np.ascontiguousarray(cells, np.float32)[:, None]),
+                            positive_weight)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -8,6 +8,7 @@ the same hand geometry in both domains. The prepared real set is cached as a pla
 (no pickle) keyed by the data config, so the five methods share one preparation.
 """
 
+from dataclasses import replace
 import hashlib
 import json
 import logging
@@ -32,14 +33,16 @@ from training.hand.heldout_ego import HeldOutEgoSource
 from training.hand.model import HandPose, joints
 from training.hand.nyu import NyuSource
 from training.hand.robot_view import stream_crops
-from training.locator import cached_locator, hand_batches, state_digest, train_locator
+from training.locator import (
+    cached_locator, hand_batches, POSITIVE_WEIGHT, state_digest, train_locator)
 from training.predict import evaluate_hand_outputs, predict_normalised
 
 LOGGER = logging.getLogger(__name__)
 # data settings that change neither the real training nor the test frames: outside their
 # cache keys (the validation set adds num_real_val to its own key)
 OUTSIDE_KEY = ('cache_dir', 'num_real_val', 'label_poses', 'label_pose_sigma_deg',
-               'label_pose_turn_deg', 'synthetic_ego', 'synthetic_grasp', 'mirror_train')
+               'label_pose_turn_deg', 'synthetic_ego', 'synthetic_grasp', 'mirror_train',
+               'locator_dilations', 'locator_positive_weight', 'test_crops')
 # the robot views' shares change the real training frames only through robot copies: without
 # copies they stay out of the key (as do robot_copies = 0 and train_crops = locator), so
 # configs that use neither keep the cache keys they have always had
@@ -52,12 +55,18 @@ def data_key(data_cfg):
     if not data_cfg.robot_copies:
         for name in ROBOT_KEY + ('robot_copies',):
             key.pop(name)
-    for name in ('train_crops', 'test_crops'):
-        if getattr(data_cfg, name) == 'locator':
-            key.pop(name)
+    if data_cfg.train_crops == 'locator':
+        key.pop('train_crops')
     if not data_cfg.mirror_test:
         key.pop('mirror_test')
     return key
+
+
+def hand_locator_config(data_cfg):
+    """The hand locator's LocatorConfig: ``HAND_LOCATOR`` with ``data.locator_dilations``."""
+    dilations = tuple(data_cfg.locator_dilations)
+    channels = HAND_LOCATOR.channels[:3] + (HAND_LOCATOR.channels[3],) * (len(dilations) - 1)
+    return replace(HAND_LOCATOR, channels=channels, dilations=dilations).validate()
 
 
 def mirrored(records):
@@ -240,10 +249,10 @@ class HandTrainingData:
         self.locator = self._shared_locator(frames) if locator is None else locator.eval()
         locate = None if self.locator is None else HandLocator(
             TorchBackend(self.locator, 'cpu'), self.locator.cfg, self.settings)
-        key = {**self.key,
-               'locator': None if self.locator is None else state_digest(self.locator)}
+        at_hand = cfg.data.test_crops == 'hand'    # test crops: where the locator points
+        key = {**self.key, 'locator': 'at the hand' if at_hand else
+               None if self.locator is None else state_digest(self.locator)}
         held_out = mirrored if cfg.data.mirror_test else iter
-        at_hand = cfg.data.test_crops == 'hand'
         self.test = cached(folder, f'{source.name}-test', key, lambda: prepare_pairs(
             held_out(source.test_records()), self.settings, locate, at_hand))
         if train and self.train is None:
@@ -278,6 +287,7 @@ class HandTrainingData:
         steps, batch = self.cfg.data.locator_steps, self.cfg.data.locator_batch
         if steps <= 0:
             return None
+        cfg, weight = hand_locator_config(self.cfg.data), self.cfg.data.locator_positive_weight
 
         def train(locator):
             nonlocal frames
@@ -285,12 +295,15 @@ class HandTrainingData:
                 frames = cached(self.cfg.data.cache_dir, f'{self.source.name}-locator',
                                 self.key, lambda: locator_frames(self.source.train_records(),
                                                                  locator.cfg))
-            train_locator(locator, hand_batches(frames['input'], frames['cells'], batch), steps)
+            train_locator(locator, hand_batches(frames['input'], frames['cells'], batch), steps,
+                          positive_weight=weight)
         with torch.random.fork_rng():
             torch.manual_seed(self.cfg.data.seed)
-            locator = Locator(HAND_LOCATOR)
-        return cached_locator(self.cfg.data.cache_dir, 'hand-locator',
-                              {**self.key, 'locator': HAND_LOCATOR.to_dict()}, locator, train)
+            locator = Locator(cfg)
+        key = {**self.key, 'locator': cfg.to_dict()}
+        if weight != POSITIVE_WEIGHT:
+            key['positive_weight'] = weight
+        return cached_locator(self.cfg.data.cache_dir, 'hand-locator', key, locator, train)
 
     def _label_pose_pool(self, key):
         """Hand-model poses of the real training labels (IK fits, cached)."""

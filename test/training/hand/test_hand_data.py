@@ -16,7 +16,7 @@ from training.hand.data import (
     cached, HandTrainingData, locator_frames, mirror_crops, mirrored, prepare_pairs,
     training_pass, transforms_of)
 from training.hand.datasets import real_like_frames, SimRealSource
-from training.locator import hand_batches, locator_loss, train_locator
+from training.locator import hand_batches, locator_loss, state_digest, train_locator
 
 
 def test_pairs_use_the_node_crop_and_the_same_transform_for_twins():
@@ -120,6 +120,13 @@ def test_one_pass_data_makes_the_training_frames_once(tmp_path, monkeypatch):
     data = HandTrainingData(load_config(None, items + ['data.train_crops=hand']))
     assert len(calls) == 1 and len(data.train['real']) > 0 and data.locator is not None
     assert 'locator_input' not in data.train
+    assert data.locator.cfg == HAND_LOCATOR
+    # a wider locator is trained on the same cached frames (no new pass), cached apart
+    # (test crops at the hand: two steps of training find no hand in the test frames)
+    wide = HandTrainingData(load_config(None, items + [
+        'data.train_crops=hand', 'data.locator_dilations=[2, 4, 8]', 'data.test_crops=hand']))
+    assert len(calls) == 1 and wide.locator.cfg.dilations == (2, 4, 8)
+    assert state_digest(wide.locator) != state_digest(data.locator)
     HandTrainingData(load_config(None, items))
     assert len(calls) == 3                    # the locator's pass and the cropping pass
 
