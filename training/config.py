@@ -90,6 +90,13 @@ class DataConfig:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f'data.{name} is a share: it must be in [0, 1], got '
                                  f'{getattr(self, name)}')
+        dilations = self.locator_dilations
+        if not (1 <= len(dilations) <= 6 and all(isinstance(d, int) and 1 <= d <= 32
+                                                 for d in dilations)
+                and self.locator_positive_weight > 0):
+            raise ValueError(f'data.locator_dilations must be 1-6 integers in [1, 32] and '
+                             f'data.locator_positive_weight > 0, got {list(dilations)} and '
+                             f'{self.locator_positive_weight}')
         for name in ('train_crops', 'test_crops'):
             if getattr(self, name) not in ('locator', 'hand'):
                 raise ValueError(f"data.{name} must be 'locator' or 'hand', got "

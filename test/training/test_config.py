@@ -30,7 +30,8 @@ def test_overrides_from_yaml_then_set(tmp_path):
 
 
 def test_round_trip_through_dict():
-    cfg = load_config(None, ['net.feature_dim=64', 'data.seed=4'])
+    cfg = load_config(None, ['net.feature_dim=64', 'data.seed=4',
+                             'data.locator_dilations=[2, 4, 8]'])
     assert from_dict(cfg.to_dict()) == cfg
 
 
@@ -43,6 +44,10 @@ def test_round_trip_through_dict():
     (['object.test_rotation_deg=60'], 'test_rotation_deg must be in'),
     (['data.sensor_copies=-1'], 'data.sensor_copies and data.robot_copies required'),
     (['data.robot_copies=-1'], 'data.sensor_copies and data.robot_copies required'),
+    (['data.locator_dilations=[2, 0]'], 'locator_dilations must be'),
+    (['data.locator_positive_weight=0'], 'locator_positive_weight > 0'),
+    (['data.test_crops=palm'], "data.test_crops must be 'locator' or 'hand'"),
+    (['object.locator_backgrounds=photos'], 'locator_backgrounds'),
 ])
 def test_bad_overrides_are_clear_errors(items, message):
     with pytest.raises(ValueError, match=message):
