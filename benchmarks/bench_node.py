@@ -24,7 +24,8 @@ import numpy as np
 from fm_pose_ros.core.backends import input_shape
 from fm_pose_ros.core.fileio import atomic_write_text
 from fm_pose_ros.core.networks import (
-    count_macs, count_parameters, FeatureMappingNet, HAND_LOCATOR, Locator, NetConfig)
+    count_macs, count_parameters, FeatureMappingNet, HAND_LOCATOR, Locator, LocatorConfig,
+    NetConfig)
 from fm_pose_ros.core.resources import default_hand_weights
 from fm_pose_ros.core.weights import read_metadata
 from fm_pose_ros.evaluation.bags import write_hand_bag
@@ -55,15 +56,17 @@ def network_line():
     """Parameters, fp16 size and multiply-accumulates of the shipped networks the node runs."""
     metadata = read_metadata(default_hand_weights())
     cfg = NetConfig.from_dict(metadata['net'])
-    model, locator = FeatureMappingNet(cfg), Locator(HAND_LOCATOR)
+    located = (LocatorConfig.from_dict(metadata['locator']) if 'locator' in metadata
+               else HAND_LOCATOR)
+    model, locator = FeatureMappingNet(cfg), Locator(located)
     params, locator_params = count_parameters(model), count_parameters(locator)
     side = cfg.in_size
     return (f'Network (shipped model, {cfg.head} head): {params / 1e6:.2f} M parameters '
             f'({params * 2 / 1e6:.1f} MB as float16), '
             f'{count_macs(model, (1, side, side)) / 1e6:.1f} M multiply-accumulates per '
             f'{side}x{side} crop. Hand locator: {locator_params / 1e3:.1f} k parameters, '
-            f'{count_macs(locator, input_shape(HAND_LOCATOR)) / 1e6:.1f} M multiply-accumulates '
-            f'per {HAND_LOCATOR.width}x{HAND_LOCATOR.height} frame.')
+            f'{count_macs(locator, input_shape(located)) / 1e6:.1f} M multiply-accumulates '
+            f'per {located.width}x{located.height} frame.')
 
 
 def main(argv=None):
