@@ -47,9 +47,10 @@ class DataConfig:
     com_jitter_mm: float = 10.0  # crop-centre noise on synthetic crops (localiser error)
     locator_steps: int = 1500    # hand locator training steps (0: centre-of-mass localiser)
     locator_batch: int = 32      # real frames per hand locator step
-    locator_dilations: tuple = (2, 4)  # hand locator's dilated layers: one per entry, each
-    #                              widening its view (networks.LocatorConfig); (2, 4, 8, 16)
-    #                              sees the arm's end from the hand (docs/hand_data.md)
+    locator_channels: tuple = (16, 32, 48, 64)  # hand locator's layers: two at stride 2,
+    #                              then one per dilation (networks.LocatorConfig)
+    locator_dilations: tuple = (2, 4)  # each widens its view; (2, 4, 8, 16) sees the arm's
+    #                              end from the hand (docs/hand_data.md, "A wider locator")
     locator_positive_weight: float = 4.0  # weight of the hand cells in the locator's loss
     label_poses: float = 0.0     # share of synthetic poses drawn from the real training
     #                              labels (IK fits, perturbed: the paper's scheme); 0: prior only
@@ -90,13 +91,16 @@ class DataConfig:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f'data.{name} is a share: it must be in [0, 1], got '
                                  f'{getattr(self, name)}')
-        dilations = self.locator_dilations
+        dilations, channels = self.locator_dilations, self.locator_channels
         if not (1 <= len(dilations) <= 6 and all(isinstance(d, int) and 1 <= d <= 32
                                                  for d in dilations)
+                and len(channels) == len(dilations) + 2
+                and all(isinstance(c, int) and 1 <= c <= 256 for c in channels)
                 and self.locator_positive_weight > 0):
-            raise ValueError(f'data.locator_dilations must be 1-6 integers in [1, 32] and '
-                             f'data.locator_positive_weight > 0, got {list(dilations)} and '
-                             f'{self.locator_positive_weight}')
+            raise ValueError(f'data.locator_dilations must be 1-6 integers in [1, 32], '
+                             f'data.locator_channels 2 more in [1, 256] and '
+                             f'data.locator_positive_weight > 0, got {list(dilations)}, '
+                             f'{list(channels)} and {self.locator_positive_weight}')
         for name in ('train_crops', 'test_crops'):
             if getattr(self, name) not in ('locator', 'hand'):
                 raise ValueError(f"data.{name} must be 'locator' or 'hand', got "

@@ -31,6 +31,7 @@ def test_overrides_from_yaml_then_set(tmp_path):
 
 def test_round_trip_through_dict():
     cfg = load_config(None, ['net.feature_dim=64', 'data.seed=4',
+                             'data.locator_channels=[8, 8, 8, 8, 8]',
                              'data.locator_dilations=[2, 4, 8]'])
     assert from_dict(cfg.to_dict()) == cfg
 
@@ -45,6 +46,7 @@ def test_round_trip_through_dict():
     (['data.sensor_copies=-1'], 'data.sensor_copies and data.robot_copies required'),
     (['data.robot_copies=-1'], 'data.sensor_copies and data.robot_copies required'),
     (['data.locator_dilations=[2, 0]'], 'locator_dilations must be'),
+    (['data.locator_dilations=[2, 4, 8]'], 'locator_channels 2 more'),
     (['data.locator_positive_weight=0'], 'locator_positive_weight > 0'),
     (['data.test_crops=palm'], "data.test_crops must be 'locator' or 'hand'"),
     (['object.locator_backgrounds=photos'], 'locator_backgrounds'),

@@ -42,7 +42,8 @@ LOGGER = logging.getLogger(__name__)
 # cache keys (the validation set adds num_real_val to its own key)
 OUTSIDE_KEY = ('cache_dir', 'num_real_val', 'label_poses', 'label_pose_sigma_deg',
                'label_pose_turn_deg', 'synthetic_ego', 'synthetic_grasp', 'mirror_train',
-               'locator_dilations', 'locator_positive_weight', 'test_crops')
+               'locator_channels', 'locator_dilations', 'locator_positive_weight',
+               'test_crops')
 # the robot views' shares change the real training frames only through robot copies: without
 # copies they stay out of the key (as do robot_copies = 0 and train_crops = locator), so
 # configs that use neither keep the cache keys they have always had
@@ -63,10 +64,9 @@ def data_key(data_cfg):
 
 
 def hand_locator_config(data_cfg):
-    """The hand locator's LocatorConfig: ``HAND_LOCATOR`` with ``data.locator_dilations``."""
-    dilations = tuple(data_cfg.locator_dilations)
-    channels = HAND_LOCATOR.channels[:3] + (HAND_LOCATOR.channels[3],) * (len(dilations) - 1)
-    return replace(HAND_LOCATOR, channels=channels, dilations=dilations).validate()
+    """The hand locator's LocatorConfig: ``HAND_LOCATOR`` with the data config's layers."""
+    return replace(HAND_LOCATOR, channels=tuple(data_cfg.locator_channels),
+                   dilations=tuple(data_cfg.locator_dilations)).validate()
 
 
 def mirrored(records):

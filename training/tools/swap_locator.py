@@ -8,7 +8,8 @@
 
 The network, its crop settings and metadata stay those of ``--weights``; ``--locator`` is a
 locator state file as ``training/locator.cached_locator`` writes it (the architecture of
-``HAND_LOCATOR`` with ``--dilations``, the ``data.locator_dilations`` it was trained with).
+``HAND_LOCATOR`` with the channels of its layers and ``--dilations``, the
+``data.locator_dilations`` it was trained with).
 It measures the locator alone: evaluate the result with ``training.evaluate`` beside the
 original.
 """
@@ -27,15 +28,25 @@ from training.config import DataConfig
 from training.hand.data import hand_locator_config
 
 
+def _layer_order(item):
+    """Sort key of a ``Locator`` state entry: its layer index in ``body``."""
+    return int(item[0].split('.')[1])
+
+
 def swap_locator(weights, locator_file, out, dilations=HAND_LOCATOR.dilations):
     """Write ``out``: the network of ``weights`` with the locator of ``locator_file``.
 
-    ``dilations``: the locator's ``data.locator_dilations`` (its architecture).
+    ``dilations``: the locator's ``data.locator_dilations`` (its channels are read from the
+    file).
     """
     model, _, metadata, crop = load_hand_parts(weights, device='cpu')
-    cfg = hand_locator_config(DataConfig(locator_dilations=tuple(dilations)))
+    state = load_file(locator_file)
+    channels = [int(t.shape[0]) for name, t in sorted(state.items(), key=_layer_order)
+                if name.endswith('.weight') and t.dim() == 4][:-1]   # the last is the output
+    cfg = hand_locator_config(DataConfig(locator_channels=tuple(channels),
+                                         locator_dilations=tuple(dilations)))
     locator = Locator(cfg)
-    locator.load_state_dict(load_file(locator_file))
+    locator.load_state_dict(state)
     new_metadata = hand_metadata(model.cfg, crop, metadata.get('trained', False),
                                  training=metadata.get('training'),
                                  metrics=metadata.get('metrics'), locator_cfg=cfg)

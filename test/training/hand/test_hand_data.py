@@ -124,8 +124,10 @@ def test_one_pass_data_makes_the_training_frames_once(tmp_path, monkeypatch):
     # a wider locator is trained on the same cached frames (no new pass), cached apart
     # (test crops at the hand: two steps of training find no hand in the test frames)
     wide = HandTrainingData(load_config(None, items + [
-        'data.train_crops=hand', 'data.locator_dilations=[2, 4, 8]', 'data.test_crops=hand']))
+        'data.train_crops=hand', 'data.locator_channels=[8, 8, 8, 8, 8]',
+        'data.locator_dilations=[2, 4, 8]', 'data.test_crops=hand']))
     assert len(calls) == 1 and wide.locator.cfg.dilations == (2, 4, 8)
+    assert wide.locator.cfg.channels == (8, 8, 8, 8, 8)
     assert state_digest(wide.locator) != state_digest(data.locator)
     HandTrainingData(load_config(None, items))
     assert len(calls) == 3                    # the locator's pass and the cropping pass
