@@ -112,10 +112,10 @@ def prepare_pairs(records, settings, locate=None, at_hand=False):
     the visible hand pixels, ``hand_mask``: what the localiser should find; mm), ``skipped``.
     """
     codec = HandCodec(settings)
-    if not at_hand:
-        locate = locate or (lambda depth, K: locate_hand(depth, K, settings))
+    if at_hand:
+        locate = None                            # _pair: at the visible hand's centre
     else:
-        locate = None
+        locate = locate or (lambda depth, K: locate_hand(depth, K, settings))
     pairs = [_pair(record, codec, locate) for record in records]
     kept = [pair for pair in pairs if pair is not None]
     if not kept:
@@ -249,16 +249,18 @@ class HandTrainingData:
         self.locator = self._shared_locator(frames) if locator is None else locator.eval()
         locate = None if self.locator is None else HandLocator(
             TorchBackend(self.locator, 'cpu'), self.locator.cfg, self.settings)
-        at_hand = cfg.data.test_crops == 'hand'    # test crops: where the locator points
-        key = {**self.key, 'locator': 'at the hand' if at_hand else
-               None if self.locator is None else state_digest(self.locator)}
+        key = {**self.key,
+               'locator': None if self.locator is None else state_digest(self.locator)}
+        at_hand = cfg.data.test_crops == 'hand'    # else where the locator points
+        test_key = {**key, 'locator': 'at the hand'} if at_hand else key
         held_out = mirrored if cfg.data.mirror_test else iter
-        self.test = cached(folder, f'{source.name}-test', key, lambda: prepare_pairs(
+        self.test = cached(folder, f'{source.name}-test', test_key, lambda: prepare_pairs(
             held_out(source.test_records()), self.settings, locate, at_hand))
         if train and self.train is None:
             self.train = cached(folder, f'{source.name}-train', key, lambda: prepare_pairs(
                 source.train_records(), self.settings, locate))
-        self.val = (cached(folder, f'{source.name}-val', {**key, 'val': cfg.data.num_real_val},
+        self.val = (cached(folder, f'{source.name}-val',
+                           {**test_key, 'val': cfg.data.num_real_val},
                            lambda: prepare_pairs(held_out(source.val_records()),
                                                  self.settings, locate, at_hand))
                     if cfg.data.num_real_val > 0 else None)
