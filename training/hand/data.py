@@ -64,7 +64,7 @@ def data_key(data_cfg):
 
 
 def hand_locator_config(data_cfg):
-    """The hand locator's LocatorConfig: ``HAND_LOCATOR`` with the data config's layers."""
+    """Return the hand locator's LocatorConfig: ``HAND_LOCATOR`` with the data's layers."""
     return replace(HAND_LOCATOR, channels=tuple(data_cfg.locator_channels),
                    dilations=tuple(data_cfg.locator_dilations)).validate()
 

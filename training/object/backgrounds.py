@@ -54,7 +54,7 @@ def grating(rng, width, height):
 
 
 def _fill(rng, width, height):
-    """A flat colour (a third of them grey to white) or a noise texture."""
+    """Draw a flat colour (a third of them light grey to white) or a noise texture."""
     if rng.random() < 0.3:
         return value_noise(rng, width, height, octaves=2)
     if rng.random() < 0.33:
