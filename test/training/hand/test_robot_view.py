@@ -95,8 +95,12 @@ def test_robot_settings_stay_out_of_cache_keys_until_copies_are_made():
         'cache_dir', 'num_real_val', 'label_poses', 'label_pose_sigma_deg',
         'label_pose_turn_deg', 'synthetic_ego', 'synthetic_grasp', 'robot_copies',
         'robot_ego', 'robot_grasp', 'robot_second_hand', 'robot_contact', 'robot_border',
-        'train_crops', 'mirror_test', 'mirror_train'}
+        'train_crops', 'mirror_test', 'mirror_train', 'locator_channels',
+        'locator_dilations', 'locator_positive_weight', 'test_crops'}
     assert data_key(replace(base, mirror_train=0.5)) == data_key(base)  # made at each draw
+    # the locator's settings and the test crops key their own caches, not the frames'
+    assert data_key(replace(base, locator_dilations=(2, 4, 8), test_crops='hand')) == \
+        data_key(base)
     assert data_key(replace(base, train_crops='hand')) != data_key(base)
     assert data_key(replace(base, mirror_test=True)) != data_key(base)
     copies = replace(base, robot_copies=1)
