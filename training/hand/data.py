@@ -125,10 +125,13 @@ def prepare_pairs(records, settings, locate=None, at_hand=False):
     return arrays
 
 
-def visible_hand_centre(record, settings):
-    """Centre of mass (mm) of a frame's visible hand pixels (``hand_mask``), or None if few."""
+def visible_hand_centre(record, settings, hand=None):
+    """Centre of mass (mm) of a frame's visible hand pixels (``hand_mask``), or None if few.
+
+    ``hand``: that mask when the caller has it already.
+    """
     depth, K = record['depth'], record['K']
-    hand = hand_mask(depth, record['twin'])
+    hand = hand_mask(depth, record['twin']) if hand is None else hand
     if hand.sum() < settings.min_hand_pixels:
         return None
     return centre_of_mass(depth, hand, K)
@@ -180,10 +183,10 @@ def training_pass(records, settings, locator_cfg, rng, jitter_mm):
     codec, pairs, inputs, cells = HandCodec(settings), [], [], []
     for record in records:
         depth = record['depth']
+        hand = hand_mask(depth, record['twin'])
         inputs.append(locator_input(depth, locator_cfg)[0].astype(np.float16))
-        cells.append(hand_cells(hand_mask(depth, record['twin']), locator_cfg)
-                     .astype(np.float16))
-        centre = visible_hand_centre(record, settings)
+        cells.append(hand_cells(hand, locator_cfg).astype(np.float16))
+        centre = visible_hand_centre(record, settings, hand)
         if centre is None:
             continue
         centre = centre + rng.normal(0.0, jitter_mm, 3)
